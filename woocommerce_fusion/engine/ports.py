@@ -1,0 +1,97 @@
+"""The port through which the engine reads and writes ERPNext.
+
+The Frappe adapter (woocommerce_fusion.erp) implements it with frappe/erpnext calls; the ERP
+fake (woocommerce_fusion.testing.erp_fake) implements it in memory for CI and benchmarks.
+Transactions are explicit because the order lock lives in them: lock_order() holds the row lock
+until commit() or rollback(), exactly like SELECT ... FOR UPDATE in MariaDB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from woocommerce_fusion.engine.mapping.plans import (
+	AddressPlan,
+	ContactPlan,
+	CustomerPlan,
+	ItemPlan,
+	SalesOrderPlan,
+)
+
+
+@dataclass
+class OrderRecord:
+	"""A WooCommerce Order Sync row: one per (server, WooCommerce order id)."""
+
+	name: str
+	server: str
+	woocommerce_id: int
+	status: str = "Not processed"
+	sales_order: str = ""
+	payload: dict[str, Any] | None = None
+	date_modified_gmt: datetime | None = None
+	# Digest of the order content last written into the Sales Order, so an unchanged order
+	# writes nothing even when its timestamp moved (e.g. after our own status push).
+	applied_digest: str = ""
+	error: str = ""
+	error_kind: str = ""
+	failed_step: str = ""
+	attempts: int = 0
+	last_attempt_on: datetime | None = None
+	extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SalesOrderRef:
+	"""What the sync needs to know of a Sales Order linked to a WooCommerce order."""
+
+	name: str
+	woocommerce_id: int
+	docstatus: int
+	status: str
+	woocommerce_status: str
+	modified_utc: datetime
+	grand_total: Decimal = Decimal("0")
+	customer: str = ""
+	# True when the pipeline made it; False for one keyed in by hand or by another connector.
+	made_by_pipeline: bool = True
+
+
+class ErpPort(Protocol):
+	# transactions and the per-order lock
+	def lock_order(self, server: str, woocommerce_id: int) -> OrderRecord: ...
+	def save_order(self, record: OrderRecord) -> None: ...
+	def commit(self) -> None: ...
+	def rollback(self) -> None: ...
+
+	# sales orders
+	def find_sales_orders(self, server: str, woocommerce_ids: list[int]) -> dict[int, SalesOrderRef]: ...
+	def sales_orders_modified_since(self, server: str, since_utc: datetime) -> list[SalesOrderRef]: ...
+	def insert_sales_order(self, plan: SalesOrderPlan, resolved: "ResolvedParties", submit: bool) -> str: ...
+	def update_sales_order(self, name: str, changes: dict[str, Any]) -> None: ...
+	def replace_sales_order_content(self, name: str, plan: SalesOrderPlan, resolved: "ResolvedParties") -> None: ...
+	def add_comment(self, doctype: str, name: str, text: str) -> None: ...
+
+	# masters; each finds before it creates, so a resync never duplicates
+	def ensure_customer(self, plan: CustomerPlan) -> str: ...
+	def ensure_address(self, customer: str, plan: AddressPlan) -> str: ...
+	def ensure_contact(self, customer: str, plan: ContactPlan) -> str: ...
+	def ensure_item(self, server: str, plan: ItemPlan) -> str: ...
+	def exchange_rate(self, from_currency: str, to_currency: str, on: date) -> Decimal | None: ...
+
+	# bookkeeping
+	def log_error(self, title: str, message: str, reference_name: str | None = None) -> None: ...
+
+
+@dataclass
+class ResolvedParties:
+	"""Names of the ERPNext records a plan resolved to."""
+
+	customer: str
+	billing_address: str = ""
+	shipping_address: str = ""
+	contact: str = ""
+	items: dict[int, str] = field(default_factory=dict)  # woocommerce line id -> item_code

@@ -1,0 +1,35 @@
+"""A WooCommerce Server's settings as plain data, so the engine never reads a doctype."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class ServerSettings:
+	name: str
+	url: str
+	consumer_key: str = ""
+	consumer_secret: str = ""
+	verify_ssl: bool = True
+	timeout: float = 30.0
+	company: str = ""
+	company_currency: str = "EUR"
+	warehouse: str = ""
+	price_list: str = ""
+	naming_series: str = ""
+	customer_group: str = "All Customer Groups"
+	territory: str = "All Territories"
+	item_group: str = "Products"
+	stock_uom: str = "Nos"
+	# WooCommerce tax rate id -> ERPNext account; one account per rate keeps mixed-rate orders exact.
+	tax_accounts: dict[int, str] = field(default_factory=dict)
+	shipping_account: str = ""
+	fee_account: str = ""
+	delivery_lead_days: int = 0
+	# Book every web order on this one Customer instead of one Customer per e-mail.
+	single_customer: str = ""
+	submit_sales_orders: bool = False
+	order_sync_enabled: bool = False
+	last_synchronised_on: datetime | None = None
