@@ -52,8 +52,7 @@ SUGGESTED_FIXES: dict[ErrorKind, str] = {
 		"A setting on the WooCommerce Server is missing or wrong. Complete it and retry."
 	),
 	ErrorKind.STOCK: (
-		"Stock could not be reserved. Receive stock into the warehouse or change the "
-		"warehouse, then retry."
+		"Stock could not be reserved. Receive stock into the warehouse or change the warehouse, then retry."
 	),
 	ErrorKind.UNEXPECTED: (
 		"An unexpected error. The full traceback is in the error field; retry once, and if it "
