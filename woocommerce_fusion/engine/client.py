@@ -247,16 +247,16 @@ class WooCommerceClient:
 		return error if error is not None else response
 
 	def _oauth_query(self, method: str, url: str, query: dict[str, str]) -> dict[str, str]:
-		"""One-legged OAuth 1.0a: all a real WooCommerce accepts over plain http."""
-		params: OrderedDict[str, Any] = OrderedDict(query)
-		params["oauth_consumer_key"] = self.consumer_key
-		params["oauth_timestamp"] = str(int(self.wall_clock()))
 		# A reused nonce is refused, and requests from parallel workers share the clock second.
-		params["oauth_nonce"] = secrets.token_hex(20)
-		params["oauth_signature_method"] = "HMAC-SHA256"
-		signer = OAuth(url, self.consumer_key, self.consumer_secret, version="wc/v3", method=method)
-		params["oauth_signature"] = signer.generate_oauth_signature(OrderedDict(params), url)
-		return dict(params)
+		return oauth_query(
+			method,
+			url,
+			query,
+			self.consumer_key,
+			self.consumer_secret,
+			timestamp=str(int(self.wall_clock())),
+			nonce=secrets.token_hex(20),
+		)
 
 	def _report(
 		self,
@@ -288,6 +288,27 @@ class WooCommerceClient:
 				attempt=attempt,
 			)
 		)
+
+
+def oauth_query(
+	method: str,
+	url: str,
+	query: dict[str, str],
+	consumer_key: str,
+	consumer_secret: str,
+	*,
+	timestamp: str,
+	nonce: str,
+) -> dict[str, str]:
+	"""The query with one-legged OAuth 1.0a (HMAC-SHA256), all a real WooCommerce accepts over http."""
+	params: OrderedDict[str, Any] = OrderedDict(query)
+	params["oauth_consumer_key"] = consumer_key
+	params["oauth_timestamp"] = timestamp
+	params["oauth_nonce"] = nonce
+	params["oauth_signature_method"] = "HMAC-SHA256"
+	signer = OAuth(url, consumer_key, consumer_secret, version="wc/v3", method=method)
+	params["oauth_signature"] = signer.generate_oauth_signature(OrderedDict(params), url)
+	return dict(params)
 
 
 def _normalise_params(params: dict[str, Any] | None) -> dict[str, str]:

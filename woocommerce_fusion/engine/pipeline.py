@@ -1,0 +1,201 @@
+"""The order-processing state machine: a WooCommerce order's way to a Sales Order and beyond.
+
+Each step checks its business key before it acts (does the Sales Order exist?), so running the
+pipeline again after any failure resumes where it stopped and never repeats finished work. The
+whole pass runs under the order's row lock; a failure rolls the pass back and records the
+error in a fresh transaction, so the record shows it even though the work was undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from woocommerce_fusion.engine.errors import MappingError, classify, describe
+from woocommerce_fusion.engine.mapping.order import content_digest, map_order
+from woocommerce_fusion.engine.mapping.plans import SalesOrderPlan
+from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, ResolvedParties
+from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.engine.timeutil import parse_gmt
+
+
+class Status:
+	"""The processing states of a WooCommerce Order Sync row, exactly as users know them."""
+
+	NOT_PROCESSED = "Not processed"
+	FAILED_AT_STOCK_ALLOCATION = "Failed at stock allocation"
+	DUPLICATE_SALES_ORDER = "Duplicate sales order"
+	FAILED = "Failed"
+	CANCELLED = "Cancelled"
+	SALES_ORDER_CREATED = "Sales order created"
+	INVOICE_CREATED = "Invoice created"
+	INVOICE_POSTED = "Invoice posted"
+	PAYMENT_REGISTERED = "Payment registered"
+
+	ALL = (
+		NOT_PROCESSED,
+		FAILED_AT_STOCK_ALLOCATION,
+		DUPLICATE_SALES_ORDER,
+		FAILED,
+		CANCELLED,
+		SALES_ORDER_CREATED,
+		INVOICE_CREATED,
+		INVOICE_POSTED,
+		PAYMENT_REGISTERED,
+	)
+	# Nothing more for the pipeline to do; later changes reach the order through the sync.
+	FINAL = (DUPLICATE_SALES_ORDER, CANCELLED, SALES_ORDER_CREATED, PAYMENT_REGISTERED)
+
+
+# WooCommerce states in which an order that has no Sales Order yet must not get one.
+CANCELLED_IN_SHOP = frozenset({"cancelled", "trash", "failed", "refunded"})
+
+
+@dataclass
+class StepContext:
+	erp: ErpPort
+	settings: ServerSettings
+	record: OrderRecord
+	now: datetime
+
+	@property
+	def order(self) -> dict[str, Any]:
+		return self.record.payload or {}
+
+
+@dataclass(frozen=True)
+class Step:
+	name: str
+	# The status after which this step still has to run.
+	runs_after: tuple[str, ...]
+	run: Callable[[StepContext], None]
+
+
+def resolve_parties(erp: ErpPort, plan: SalesOrderPlan) -> ResolvedParties:
+	customer = erp.ensure_customer(plan.customer)
+	resolved = ResolvedParties(customer=customer)
+	if plan.billing:
+		resolved.billing_address = erp.ensure_address(customer, plan.billing)
+	if plan.shipping:
+		resolved.shipping_address = erp.ensure_address(customer, plan.shipping)
+	if plan.contact:
+		resolved.contact = erp.ensure_contact(customer, plan.contact)
+	for line in plan.lines:
+		resolved.items[line.woocommerce_line_id] = erp.ensure_item(plan.server, line.item)
+	return resolved
+
+
+def _create_sales_order(ctx: StepContext) -> None:
+	record, erp = ctx.record, ctx.erp
+	existing = erp.find_sales_orders(record.server, [record.woocommerce_id]).get(record.woocommerce_id)
+	if existing is not None:
+		# Made by hand or by an earlier connector: link it and leave it alone.
+		record.sales_order = existing.name
+		record.status = Status.DUPLICATE_SALES_ORDER
+		return
+	if str(ctx.order.get("status", "")).lower() in CANCELLED_IN_SHOP:
+		record.status = Status.CANCELLED
+		return
+	plan = map_order(ctx.order, ctx.settings, exchange_rate=erp.exchange_rate)
+	resolved = resolve_parties(erp, plan)
+	record.sales_order = erp.insert_sales_order(plan, resolved, submit=ctx.settings.submit_sales_orders)
+	record.applied_digest = content_digest(ctx.order)
+	record.status = Status.SALES_ORDER_CREATED
+
+
+# Later issues append stock reservation, invoice and payment steps here.
+STEPS: tuple[Step, ...] = (
+	Step("sales_order", (Status.NOT_PROCESSED, Status.CANCELLED), _create_sales_order),
+)
+
+
+def pending_steps(record: OrderRecord) -> list[Step]:
+	"""The steps still to run: from the failed one on a Failed row, else after the status."""
+	if record.status == Status.FAILED and record.failed_step:
+		names = [step.name for step in STEPS]
+		start = names.index(record.failed_step) if record.failed_step in names else 0
+		return list(STEPS[start:])
+	for index, step in enumerate(STEPS):
+		if record.status in step.runs_after:
+			return list(STEPS[index:])
+	return []
+
+
+def store_payload(record: OrderRecord, payload: dict[str, Any] | None) -> bool:
+	"""Keep the newest payload on the record; an older delivery never overwrites a newer one."""
+	if payload is None:
+		return False
+	modified = parse_gmt(payload.get("date_modified_gmt"))
+	if record.payload is not None and record.date_modified_gmt and modified and modified < record.date_modified_gmt:
+		return False
+	if record.payload == payload:
+		return False
+	record.payload = payload
+	record.date_modified_gmt = modified
+	return True
+
+
+def process_order(
+	erp: ErpPort,
+	settings: ServerSettings,
+	woocommerce_id: int,
+	*,
+	payload: dict[str, Any] | None = None,
+	now: Callable[[], datetime] | None = None,
+) -> OrderRecord:
+	"""Run the pipeline for one order under its lock; returns the record as committed."""
+	clock = now or (lambda: datetime.now(timezone.utc))
+	record = erp.lock_order(settings.name, woocommerce_id)
+	store_payload(record, payload)
+	steps = pending_steps(record)
+	if not steps:
+		erp.save_order(record)
+		erp.commit()
+		return record
+	current = steps[0]
+	try:
+		if record.payload is None:
+			raise MappingError(f"No WooCommerce payload is stored for order {woocommerce_id}")
+		record.attempts += 1
+		record.last_attempt_on = clock()
+		ctx = StepContext(erp=erp, settings=settings, record=record, now=clock())
+		for current in steps:
+			current.run(ctx)
+			if record.status in Status.FINAL:
+				break
+		record.error = record.error_kind = record.failed_step = ""
+		erp.save_order(record)
+		erp.commit()
+		return record
+	except Exception as exc:
+		erp.rollback()
+		return _record_failure(erp, settings, woocommerce_id, payload, current.name, exc, clock())
+
+
+def _record_failure(
+	erp: ErpPort,
+	settings: ServerSettings,
+	woocommerce_id: int,
+	payload: dict[str, Any] | None,
+	step: str,
+	exc: Exception,
+	now: datetime,
+) -> OrderRecord:
+	record = erp.lock_order(settings.name, woocommerce_id)
+	store_payload(record, payload)
+	record.status = Status.FAILED
+	record.failed_step = step
+	record.error = describe(exc)
+	record.error_kind = classify(exc).value
+	record.attempts += 1
+	record.last_attempt_on = now
+	erp.save_order(record)
+	erp.commit()
+	erp.log_error(
+		f"WooCommerce order {woocommerce_id} ({settings.name}) failed at {step}",
+		record.error,
+		reference_name=record.name,
+	)
+	return record

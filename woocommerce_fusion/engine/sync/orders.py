@@ -1,0 +1,254 @@
+"""The two-way order sync: the five steps of the hourly run.
+
+1. WooCommerce orders modified since the cursor (paged; trashed ones asked for separately),
+2. the Sales Orders linked to each page, one query per page,
+3. Sales Orders of this server modified since the cursor,
+4. the WooCommerce orders linked to those and not fetched yet, by include= in batches of 100,
+5. each pair compared: create through the pipeline, or update the side that is older.
+
+A page can be handed to a sink instead of processed in place, so the Frappe side can fan pages
+out over background jobs; processing a page is the same function either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from woocommerce_fusion.engine.client import MAX_PER_PAGE, WooCommerceClient
+from woocommerce_fusion.engine.errors import describe
+from woocommerce_fusion.engine.mapping.order import content_digest, map_order
+from woocommerce_fusion.engine.pipeline import Status, process_order, resolve_parties, store_payload
+from woocommerce_fusion.engine.ports import ErpPort, SalesOrderRef
+from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.engine.sync.decide import Action, decide
+from woocommerce_fusion.engine.timeutil import parse_gmt
+
+# Runs overlap by this much, so an order saved while the previous run was reading is not lost
+# between two windows; the overlap costs nothing because unchanged orders write nothing.
+CURSOR_OVERLAP = timedelta(minutes=5)
+
+STATUS_MANAGED_BY_PIPELINE = (
+	Status.SALES_ORDER_CREATED,
+	Status.INVOICE_CREATED,
+	Status.INVOICE_POSTED,
+	Status.PAYMENT_REGISTERED,
+)
+
+
+@dataclass
+class SyncCounts:
+	fetched: int = 0
+	created: int = 0
+	updated: int = 0
+	unchanged: int = 0
+	failed: int = 0
+	errors: list[str] = field(default_factory=list)
+
+	def add(self, other: SyncCounts) -> None:
+		self.fetched += other.fetched
+		self.created += other.created
+		self.updated += other.updated
+		self.unchanged += other.unchanged
+		self.failed += other.failed
+		self.errors.extend(other.errors)
+
+
+@dataclass
+class RunResult:
+	counts: SyncCounts
+	# Where the next run may start; None when the run did not see every order it should have.
+	next_cursor: datetime | None
+	pages: int
+
+
+PageSink = Callable[[list[dict[str, Any]]], None]
+
+
+def utc_iso(moment: datetime) -> str:
+	return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0).isoformat()
+
+
+def run_order_sync(
+	erp: ErpPort,
+	client: WooCommerceClient,
+	settings: ServerSettings,
+	*,
+	since: datetime | None,
+	now: datetime,
+	page_sink: PageSink | None = None,
+) -> RunResult:
+	"""One run for one server. since=None synchronises everything ("Synchronize all")."""
+	counts = SyncCounts()
+	seen: set[int] = set()
+	pages = 0
+
+	def handle(orders: list[dict[str, Any]]) -> None:
+		nonlocal pages
+		pages += 1
+		for broken in [order for order in orders if not _has_valid_id(order)]:
+			counts.failed += 1
+			counts.errors.append(f"The shop returned an order without a valid id: {broken!r:.200}")
+		fresh = [order for order in orders if _has_valid_id(order) and _order_id(order) not in seen]
+		seen.update(_order_id(order) for order in fresh)
+		counts.fetched += len(fresh)
+		if not fresh:
+			return
+		if page_sink is not None:
+			page_sink(fresh)
+		else:
+			counts.add(sync_order_page(erp, client, settings, fresh))
+
+	window: dict[str, Any] = {"orderby": "id", "order": "asc"}
+	if since is not None:
+		window.update(modified_after=utc_iso(since - CURSOR_OVERLAP), dates_are_gmt="true")
+	complete = True
+	for params in (window, {**window, "status": "trash"}):
+		listed = 0
+		expected = None
+		for page in client.iter_pages("orders", params):
+			expected = page.total if expected is None else expected
+			listed += len(page.items)
+			handle(page.items)
+		# Orders trashed while we paged shift later pages left; a short count means we may
+		# have skipped one, so the cursor stays and the next run reads the window again.
+		if expected is not None and listed < expected:
+			complete = False
+
+	if since is not None:
+		modified = erp.sales_orders_modified_since(settings.name, since - CURSOR_OVERLAP)
+		missing = sorted({ref.woocommerce_id for ref in modified} - seen)
+		for batch in _chunks(missing, MAX_PER_PAGE):
+			orders = fetch_orders_by_id(client, batch)
+			handle(orders)
+
+	return RunResult(counts=counts, next_cursor=now if complete else None, pages=pages)
+
+
+def fetch_orders_by_id(client: WooCommerceClient, ids: list[int]) -> list[dict[str, Any]]:
+	"""include= leaves trashed orders out, so those are asked for again with status=trash."""
+	params = {"include": ids, "per_page": MAX_PER_PAGE, "orderby": "include"}
+	orders = client.get("orders", params)
+	found = {_order_id(order) for order in orders}
+	if len(found) < len(ids):
+		orders += client.get("orders", {**params, "status": "trash"})
+	return orders
+
+
+def sync_order_page(
+	erp: ErpPort, client: WooCommerceClient, settings: ServerSettings, orders: list[dict[str, Any]]
+) -> SyncCounts:
+	"""Steps 2 and 5 for one page; one failing order never stops the others."""
+	counts = SyncCounts()
+	linked = erp.find_sales_orders(settings.name, [_order_id(order) for order in orders])
+	for order in orders:
+		order_id = _order_id(order)
+		try:
+			outcome = sync_one_order(erp, client, settings, order, linked.get(order_id))
+		except Exception as exc:
+			erp.rollback()
+			counts.failed += 1
+			message = describe(exc)
+			counts.errors.append(f"Order {order_id}: {message.splitlines()[0]}")
+			erp.log_error(f"WooCommerce order {order_id} ({settings.name}) failed to sync", message)
+			continue
+		if outcome == "failed":
+			counts.failed += 1
+			counts.errors.append(f"Order {order_id}: failed, see its WooCommerce Order Sync row")
+		elif outcome == "created":
+			counts.created += 1
+		elif outcome == "updated":
+			counts.updated += 1
+		else:
+			counts.unchanged += 1
+	return counts
+
+
+def sync_one_order(
+	erp: ErpPort,
+	client: WooCommerceClient,
+	settings: ServerSettings,
+	order: dict[str, Any],
+	linked: SalesOrderRef | None,
+) -> str:
+	"""Compare one pair under the order's lock; returns created/updated/unchanged/failed."""
+	order_id = _order_id(order)
+	if linked is None:
+		record = process_order(erp, settings, order_id, payload=order)
+		if record.status == Status.FAILED:
+			return "failed"
+		return "created" if record.status == Status.SALES_ORDER_CREATED else "unchanged"
+
+	record = erp.lock_order(settings.name, order_id)
+	# A newer payload (a webhook that came in meanwhile) wins over the page we are holding.
+	if record.payload and record.date_modified_gmt and parse_gmt(order.get("date_modified_gmt")):
+		if record.date_modified_gmt > parse_gmt(order.get("date_modified_gmt")):
+			order = record.payload
+	owns_content = record.status in STATUS_MANAGED_BY_PIPELINE and record.sales_order == linked.name
+	digest = content_digest(order)
+	decision = decide(
+		has_sales_order=True,
+		shop_modified=parse_gmt(order.get("date_modified_gmt")),
+		shop_status=str(order.get("status") or ""),
+		shop_digest=digest,
+		erp_modified=linked.modified_utc,
+		erp_status=linked.woocommerce_status,
+		applied_digest=record.applied_digest,
+		owns_content=owns_content,
+	)
+	if decision.action == Action.NOTHING:
+		erp.rollback()
+		return "unchanged"
+
+	changed_record = store_payload(record, order)
+	if not record.sales_order:
+		record.sales_order = linked.name
+		changed_record = True
+	if decision.content_to_erp:
+		_apply_content(erp, settings, order, linked)
+		record.applied_digest = digest
+		changed_record = True
+	if decision.status_to_erp:
+		erp.update_sales_order(linked.name, {"woocommerce_status": order.get("status")})
+	if decision.status_to_shop:
+		updated = client.put(f"orders/{order_id}", {"status": linked.woocommerce_status})
+		# Store what the shop now has, so its moved timestamp is not read as a new change.
+		store_payload(record, updated)
+		changed_record = True
+	if changed_record:
+		erp.save_order(record)
+	erp.commit()
+	return "updated"
+
+
+def _apply_content(erp: ErpPort, settings: ServerSettings, order: dict[str, Any], linked: SalesOrderRef) -> None:
+	plan = map_order(order, settings, exchange_rate=erp.exchange_rate)
+	if linked.docstatus == 0:
+		erp.replace_sales_order_content(linked.name, plan, resolve_parties(erp, plan))
+		return
+	# A submitted Sales Order cannot take new lines or totals; say so where people will see it.
+	erp.add_comment(
+		"Sales Order",
+		linked.name,
+		f"WooCommerce order {plan.woocommerce_id} changed after this Sales Order was submitted "
+		f"(shop total {plan.woocommerce_total} {plan.currency}, this order {linked.grand_total}). "
+		"Amend the Sales Order if the change must be booked.",
+	)
+
+
+def _order_id(order: dict[str, Any]) -> int:
+	return int(order["id"])
+
+
+def _has_valid_id(order: Any) -> bool:
+	try:
+		return isinstance(order, dict) and int(order["id"]) > 0
+	except (KeyError, TypeError, ValueError):
+		return False
+
+
+def _chunks(values: list[int], size: int) -> Iterable[list[int]]:
+	for start in range(0, len(values), size):
+		yield values[start : start + size]
