@@ -1,0 +1,65 @@
+"""The Item an order line refers to: a simple product or a variation of a template."""
+
+from __future__ import annotations
+
+from woocommerce_fusion.engine.errors import MappingError
+from woocommerce_fusion.engine.mapping.money import parse_int, records, text
+from woocommerce_fusion.engine.mapping.plans import ItemPlan
+from woocommerce_fusion.engine.settings import ServerSettings
+
+# WooCommerce names a variation "<parent name> - <attribute values>".
+VARIATION_NAME_SEPARATOR = " - "
+
+
+def visible_meta(line: dict, what: str) -> tuple[tuple[str, str], ...]:
+	"""The line's meta the customer chose (attributes, add-on texts) as (label, value) pairs.
+
+	Keys starting with "_" are WooCommerce's bookkeeping (_reduced_stock, _refunded_item_id) and
+	structured values belong to plugins; neither describes the product.
+	"""
+	pairs = []
+	for entry in records(line.get("meta_data"), f"{what} meta_data"):
+		key = entry.get("key")
+		value = entry.get("display_value", entry.get("value"))
+		if not isinstance(key, str) or key.startswith("_") or isinstance(value, (dict, list)):
+			continue
+		label = text(entry.get("display_key"), f"{what} meta_data {key}") or key.removeprefix("pa_")
+		pairs.append((label, text(value, f"{what} meta_data {key}")))
+	return tuple(pairs)
+
+
+def item_plan(line: dict, settings: ServerSettings, what: str) -> ItemPlan:
+	product_id = line.get("product_id")
+	product_id = parse_int(product_id, f"{what} product_id") if product_id else 0
+	if product_id <= 0:
+		raise MappingError(
+			f"{what} has no product (product_id {line.get('product_id')!r}): the product was deleted "
+			"in WooCommerce or the line was added by hand. Link the line to a product in "
+			"WooCommerce, or remove it, and retry."
+		)
+	variation_id = line.get("variation_id")
+	variation_id = parse_int(variation_id, f"{what} variation_id") if variation_id else 0
+	name = text(line.get("name"), f"{what} name")
+	if not variation_id:
+		return ItemPlan(
+			woocommerce_product_id=product_id,
+			woocommerce_variation_id=0,
+			sku=text(line.get("sku"), f"{what} sku"),
+			item_name=name,
+			item_group=settings.item_group,
+			stock_uom=settings.stock_uom,
+		)
+	template_name = text(line.get("parent_name"), f"{what} parent_name")
+	if not template_name:
+		template_name = name.rpartition(VARIATION_NAME_SEPARATOR)[0] or name
+	return ItemPlan(
+		woocommerce_product_id=product_id,
+		woocommerce_variation_id=variation_id,
+		sku=text(line.get("sku"), f"{what} sku"),
+		item_name=name,
+		item_group=settings.item_group,
+		stock_uom=settings.stock_uom,
+		template_product_id=product_id,
+		template_name=template_name,
+		attributes=visible_meta(line, what),
+	)
