@@ -1,0 +1,350 @@
+"""The order pipeline and the five-step sync, end to end: test shop over HTTP + ERP fake."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from woocommerce_fusion.engine.client import WooCommerceClient
+from woocommerce_fusion.engine.pipeline import Status, process_order
+from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.engine.sync.decide import Action, decide
+from woocommerce_fusion.engine.sync.orders import run_order_sync
+from woocommerce_fusion.testing.erp_fake import ErpFake
+from woocommerce_fusion.testing.shop import TestShop
+
+START = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+
+
+class ManualClock:
+	def __init__(self, start: datetime = START):
+		self.current = start
+
+	def __call__(self) -> datetime:
+		return self.current
+
+	def advance(self, **delta: float) -> datetime:
+		self.current += timedelta(**delta)
+		return self.current
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+	return ManualClock()
+
+
+@pytest.fixture
+def shop(clock):
+	with TestShop(clock=clock).start() as running:
+		yield running
+
+
+@pytest.fixture
+def erp(clock) -> ErpFake:
+	return ErpFake(now=clock)
+
+
+@pytest.fixture
+def settings(shop) -> ServerSettings:
+	return ServerSettings(
+		name="shop1",
+		url=shop.url,
+		consumer_key=shop.consumer_key,
+		consumer_secret=shop.consumer_secret,
+		company="Test Co",
+		company_currency="EUR",
+		warehouse="Stores - TC",
+		tax_accounts={1: "VAT 19% - TC", 2: "VAT 7% - TC"},
+		shipping_account="Shipping - TC",
+		fee_account="Fees - TC",
+	)
+
+
+@pytest.fixture
+def client(settings) -> WooCommerceClient:
+	return WooCommerceClient(
+		settings.url, settings.consumer_key, settings.consumer_secret, sleep=lambda s: None
+	)
+
+
+def sync(erp, client, settings, clock, since):
+	return run_order_sync(erp, client, settings, since=since, now=clock())
+
+
+def open_orders(shop) -> list[dict]:
+	return [
+		o for o in shop.orders.values() if o["status"] not in ("cancelled", "trash", "failed", "refunded")
+	]
+
+
+def test_first_run_creates_a_sales_order_per_open_order_with_exact_totals(shop, erp, client, settings, clock):
+	shop.seed_orders(40, seed=7)
+	result = sync(erp, client, settings, clock, since=None)
+
+	expected = open_orders(shop)
+	assert result.counts.fetched == len(shop.orders)
+	assert result.counts.created == len(expected)
+	assert result.counts.failed == 0, result.counts.errors
+	assert result.next_cursor == clock()
+	assert erp.count("sales_order") == len(expected)
+	for order in expected:
+		record = erp.order_record("shop1", order["id"])
+		assert record.status == Status.SALES_ORDER_CREATED
+		so = erp.sales_order(record.sales_order)
+		assert so.grand_total == Decimal(order["total"])
+		assert so.woocommerce_status == order["status"]
+	for order in shop.orders.values():
+		if order not in expected:
+			assert erp.order_record("shop1", order["id"]).status == Status.CANCELLED
+
+
+def test_a_second_run_right_after_writes_nothing_and_updates_nothing(shop, erp, client, settings, clock):
+	shop.seed_orders(30, seed=8)
+	first = sync(erp, client, settings, clock, since=None)
+	writes = erp.writes
+	shop.reset_counts()
+	clock.advance(minutes=1)
+
+	second = sync(erp, client, settings, clock, since=first.next_cursor)
+
+	assert erp.writes == writes
+	assert shop.count(method="PUT") == 0 and shop.count(method="POST") == 0
+	assert second.counts.created == second.counts.updated == 0
+
+
+def test_shop_change_after_a_run_updates_the_sales_order(shop, erp, client, settings, clock):
+	shop.seed_orders(10, seed=9)
+	first = sync(erp, client, settings, clock, since=None)
+	order = next(o for o in open_orders(shop) if o["status"] == "processing")
+	unchanged = [o for o in open_orders(shop) if o["id"] != order["id"]]
+	clock.advance(minutes=10)
+	shop.modify_order(order["id"], status="on-hold")
+	so_before = {o["id"]: erp.sales_order(erp.order_record("shop1", o["id"]).sales_order) for o in unchanged}
+	clock.advance(minutes=10)
+
+	second = sync(erp, client, settings, clock, since=first.next_cursor)
+
+	assert second.counts.updated == 1
+	so = erp.sales_order(erp.order_record("shop1", order["id"]).sales_order)
+	assert so.woocommerce_status == "on-hold"
+	for other in unchanged:
+		assert erp.sales_order(so_before[other["id"]].name) == so_before[other["id"]]
+
+
+def test_erp_change_after_a_run_updates_the_shop_once(shop, erp, client, settings, clock):
+	shop.seed_orders(10, seed=10)
+	first = sync(erp, client, settings, clock, since=None)
+	order = next(o for o in open_orders(shop) if o["status"] == "processing")
+	so_name = erp.order_record("shop1", order["id"]).sales_order
+	clock.advance(minutes=10)
+	erp.touch_sales_order(so_name, woocommerce_status="completed")
+	clock.advance(minutes=10)
+	shop.reset_counts()
+
+	second = sync(erp, client, settings, clock, since=first.next_cursor)
+
+	assert shop.orders[order["id"]]["status"] == "completed"
+	assert shop.count(method="PUT") == 1
+	assert second.counts.updated == 1
+	writes = erp.writes
+	shop.reset_counts()
+	clock.advance(minutes=10)
+	sync(erp, client, settings, clock, since=second.next_cursor)
+	assert erp.writes == writes
+	assert shop.count(method="PUT") == 0
+
+
+def test_equal_timestamps_and_unchanged_data_decide_nothing():
+	moment = START
+	common = {"has_sales_order": True, "shop_digest": "a", "applied_digest": "a", "owns_content": True}
+	assert (
+		decide(
+			shop_modified=moment,
+			shop_status="processing",
+			erp_modified=moment,
+			erp_status="completed",
+			**common,
+		).action
+		== Action.NOTHING
+	)
+	assert (
+		decide(
+			shop_modified=moment,
+			shop_status="processing",
+			erp_modified=moment + timedelta(seconds=1),
+			erp_status="processing",
+			**common,
+		).action
+		== Action.NOTHING
+	)
+	later = decide(
+		shop_modified=moment + timedelta(seconds=1),
+		shop_status="on-hold",
+		erp_modified=moment,
+		erp_status="processing",
+		**common,
+	)
+	assert later.action == Action.UPDATE_ERP and later.status_to_erp
+	earlier = decide(
+		shop_modified=moment,
+		shop_status="on-hold",
+		erp_modified=moment + timedelta(seconds=1),
+		erp_status="processing",
+		**common,
+	)
+	assert earlier.action == Action.UPDATE_SHOP and earlier.status_to_shop
+	content = decide(
+		shop_modified=moment,
+		shop_status="x",
+		erp_modified=moment,
+		erp_status="x",
+		**{**common, "shop_digest": "b"},
+	)
+	assert content.action == Action.UPDATE_ERP and content.content_to_erp
+	foreign = decide(
+		shop_modified=moment,
+		shop_status="x",
+		erp_modified=moment,
+		erp_status="x",
+		**{**common, "shop_digest": "b", "owns_content": False},
+	)
+	assert foreign.action == Action.NOTHING
+	assert (
+		decide(
+			has_sales_order=False,
+			shop_modified=None,
+			shop_status="",
+			shop_digest="",
+			erp_modified=None,
+			erp_status="",
+			applied_digest="",
+			owns_content=False,
+		).action
+		== Action.CREATE
+	)
+
+
+def test_changed_orders_with_nothing_to_write_cost_at_most_pages_plus_two_requests(
+	shop, erp, client, settings, clock
+):
+	shop.seed_orders(250, seed=11)
+	first = sync(erp, client, settings, clock, since=None)
+	clock.advance(minutes=30)
+	for order_id in list(shop.orders):
+		shop.modify_order(order_id)  # timestamp moves, content does not
+	writes = erp.writes
+	shop.reset_counts()
+	clock.advance(minutes=1)
+
+	second = sync(erp, client, settings, clock, since=first.next_cursor)
+
+	assert second.counts.fetched == 250
+	assert shop.count() <= math.ceil(250 / 100) + 2
+	assert erp.writes == writes
+
+
+def test_orders_modified_in_erp_are_fetched_by_include_in_batches(shop, erp, client, settings, clock):
+	shop.seed_orders(150, seed=12)
+	first = sync(erp, client, settings, clock, since=None)
+	clock.advance(minutes=30)
+	touched = open_orders(shop)[:120]
+	for order in touched:
+		erp.touch_sales_order(
+			erp.order_record("shop1", order["id"]).sales_order, woocommerce_status="completed"
+		)
+	clock.advance(minutes=1)
+	shop.reset_counts()
+
+	sync(erp, client, settings, clock, since=first.next_cursor)
+
+	include_calls = [r for r in shop.requests if r.method == "GET" and "include" in r.query]
+	assert len(include_calls) == 2
+	assert all(shop.orders[o["id"]]["status"] == "completed" for o in touched)
+
+
+def test_a_failing_order_does_not_stop_the_run(shop, erp, client, settings, clock):
+	shop.seed_orders(12, seed=13)
+	settings.tax_accounts = {1: "VAT 19% - TC"}  # the 7 % rate has no account
+	result = sync(erp, client, settings, clock, since=None)
+
+	uses_reduced = [o for o in open_orders(shop) if any(t["rate_id"] == 2 for t in o["tax_lines"])]
+	assert uses_reduced, "the seed must contain orders with the 7 % rate"
+	assert result.counts.failed == len(uses_reduced)
+	assert result.counts.created == len(open_orders(shop)) - len(uses_reduced)
+	record = erp.order_record("shop1", uses_reduced[0]["id"])
+	assert record.status == Status.FAILED
+	assert record.failed_step == "sales_order"
+	assert record.error_kind == "configuration"
+	assert "Traceback" in record.error and "2" in record.error.splitlines()[0]
+	assert any(str(uses_reduced[0]["id"]) in title for title, _ in erp.errors)
+
+	settings.tax_accounts = {1: "VAT 19% - TC", 2: "VAT 7% - TC"}
+	retried = process_order(erp, settings, uses_reduced[0]["id"])
+	assert retried.status == Status.SALES_ORDER_CREATED
+	assert retried.attempts == 2 and retried.error == ""
+
+
+def test_existing_sales_order_made_elsewhere_is_a_duplicate(shop, erp, client, settings, clock):
+	shop.seed_orders(3, seed=14)
+	order = open_orders(shop)[0]
+	foreign = erp.insert_foreign_sales_order("shop1", order["id"], order["status"])
+
+	record = process_order(erp, settings, order["id"], payload=order)
+
+	assert record.status == Status.DUPLICATE_SALES_ORDER
+	assert record.sales_order == foreign
+	assert erp.count("sales_order") == 1
+
+
+def test_concurrent_paths_for_one_order_are_serialised(shop, erp, settings):
+	shop.seed_orders(5, seed=15)
+	order = open_orders(shop)[0]
+	erp.after_sales_order_insert = lambda name: time.sleep(0.05)  # widen the race window
+	barrier = threading.Barrier(6)
+	results = []
+
+	def worker():
+		barrier.wait()
+		results.append(process_order(erp, settings, order["id"], payload=order))
+
+	threads = [threading.Thread(target=worker) for _ in range(6)]
+	for thread in threads:
+		thread.start()
+	for thread in threads:
+		thread.join()
+
+	assert erp.count("sales_order") == 1
+	assert {r.sales_order for r in results} == {erp.order_record("shop1", order["id"]).sales_order}
+	assert all(r.status == Status.SALES_ORDER_CREATED for r in results)
+
+
+def test_a_crash_before_commit_leaves_nothing_and_the_retry_creates_one(shop, erp, settings):
+	shop.seed_orders(2, seed=16)
+	order = open_orders(shop)[0]
+
+	def crash(name):
+		raise RuntimeError("worker killed")
+
+	erp.after_sales_order_insert = crash
+	failed = process_order(erp, settings, order["id"], payload=order)
+	assert failed.status == Status.FAILED and erp.count("sales_order") == 0
+	erp.after_sales_order_insert = None
+	done = process_order(erp, settings, order["id"])
+	assert done.status == Status.SALES_ORDER_CREATED and erp.count("sales_order") == 1
+
+
+def test_a_page_that_cannot_be_fetched_keeps_the_cursor(shop, erp, client, settings, clock):
+	shop.seed_orders(5, seed=17)
+	shop.inject_fault("500", times=100)
+	fast = WooCommerceClient(
+		settings.url, settings.consumer_key, settings.consumer_secret, sleep=lambda s: None
+	)
+	with pytest.raises(Exception) as raised:
+		sync(erp, fast, settings, clock, since=START)
+	assert "500" in str(raised.value)
+	assert erp.count("sales_order") == 0
