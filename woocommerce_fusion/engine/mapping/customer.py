@@ -24,7 +24,9 @@ def _full_name(block: dict, what: str) -> str:
 
 def vat_id(order: dict, what: str) -> str:
 	meta = {
-		entry.get("key"): entry.get("value") for entry in records(order.get("meta_data"), f"{what} meta_data")
+		entry["key"]: entry.get("value")
+		for entry in records(order.get("meta_data"), f"{what} meta_data")
+		if isinstance(entry.get("key"), str)
 	}
 	for key in VAT_ID_KEYS:
 		value = text(meta.get(key), f"{what} meta_data {key}")

@@ -57,9 +57,12 @@ def parse_int(value: Any, what: str) -> int:
 		raise MappingError(f"{what} is not a whole number: {value!r}")
 	if isinstance(value, int):
 		return value
-	number = parse_decimal(value, what) if isinstance(value, (str, float, Decimal)) else None
+	try:
+		number = parse_decimal(value, what)
+	except MappingError:
+		number = None
 	if number is None or number != number.to_integral_value():
-		raise MappingError(f"{what} is not a whole number: {value!r}")
+		raise MappingError(f"{what} is not a whole number: {value!r}") from None
 	return int(number)
 
 
