@@ -176,6 +176,12 @@ class TestItems:
 			map_order(order, settings())
 		assert error.value.kind == ErrorKind.BAD_DATA
 
+	def test_repeated_line_id_is_refused(self):
+		order = case("order_case_mixed_tax_rates")
+		order["line_items"][1]["id"] = order["line_items"][0]["id"]
+		with pytest.raises(MappingError, match="two lines with the id 363"):
+			map_order(order, settings())
+
 	def test_zero_quantity_line_is_skipped(self):
 		order = case("order_case_mixed_tax_rates")
 		order["line_items"].append(

@@ -78,9 +78,14 @@ def map_order(
 	taxes_by_line: dict[int, dict[int, Decimal]] = {}
 	for position, line in enumerate(records(order.get("line_items"), f"{what} line_items"), start=1):
 		line_plans = _line_plans(line, settings, f"{what} line {position}")
+		if not line_plans:
+			continue
+		line_id = line_plans[0].woocommerce_line_id
+		# Rows, items and item-wise tax are keyed by line id; a repeated id would merge two lines.
+		if line_id in taxes_by_line:
+			raise MappingError(f"{what} has two lines with the id {line_id}")
+		taxes_by_line[line_id] = line_plans[0].taxes
 		lines.extend(line_plans)
-		if line_plans:
-			taxes_by_line[line_plans[0].woocommerce_line_id] = line_plans[0].taxes
 	charges = (
 		shipping_rows(order, settings, what)
 		+ fee_rows(order, settings, what)
