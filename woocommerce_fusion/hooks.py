@@ -1,0 +1,23 @@
+app_name = "woocommerce_fusion"
+app_title = "WooCommerce Fusion"
+app_publisher = "woocommerce_fusion developers"
+app_description = "Keeps WooCommerce shops and ERPNext in sync"
+app_license = "GPLv3"
+required_apps = ["erpnext"]
+
+# Installation
+# ------------
+# The custom fields on Customer, Sales Order and Item and the app's roles live outside the
+# module, so Frappe would neither create them nor remove them on its own.
+
+after_install = "woocommerce_fusion.install.after_install"
+# Re-applied on every migrate so fields added to erp/custom_fields.json reach existing sites.
+after_migrate = "woocommerce_fusion.install.after_migrate"
+before_uninstall = "woocommerce_fusion.install.before_uninstall"
+
+# Log Settings
+# ------------
+# Successful requests are cleared after 30 days; failed ones are kept longer (see
+# WooCommerceRequestLog.clear_old_logs).
+
+default_log_clearing_doctypes = {"WooCommerce Request Log": 30}

@@ -1,0 +1,137 @@
+# Copyright (c) 2025, woocommerce_fusion developers
+# For license information, please see license.txt
+
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import escape_html
+
+from woocommerce_fusion.engine.errors import FusionError, WooCommerceError
+from woocommerce_fusion.erp.connection import get_client
+
+# Path segments that belong to WordPress itself, never to the folder it is installed in: what
+# follows them is cut when someone pastes the address of the admin screen or of the API.
+WORDPRESS_PATHS = ("wp-admin", "wp-json", "wp-login.php", "wp-content", "wp-includes", "index.php")
+
+
+class WooCommerceServer(Document):
+	def validate(self) -> None:
+		self.woocommerce_server_url = normalise_shop_url(self.woocommerce_server_url)
+		self.validate_request_timeout()
+		self.validate_tax_accounts()
+		self.validate_company_links()
+
+	def validate_request_timeout(self) -> None:
+		if not 1 <= (self.request_timeout or 0) <= 600:
+			frappe.throw(_("Request Timeout must be between 1 and 600 seconds."))
+
+	def validate_tax_accounts(self) -> None:
+		seen: set[int] = set()
+		for row in self.tax_accounts:
+			if row.woocommerce_tax_rate_id in seen:
+				frappe.throw(
+					_("Row {0}: WooCommerce Tax Rate ID {1} is mapped twice.").format(
+						row.idx, row.woocommerce_tax_rate_id
+					)
+				)
+			seen.add(row.woocommerce_tax_rate_id)
+
+	def validate_company_links(self) -> None:
+		"""Accounts and the warehouse of another company would only fail later, on every order."""
+		links = [
+			("Account", row.account, _("Tax Accounts row {0}").format(row.idx)) for row in self.tax_accounts
+		]
+		links += [
+			("Account", self.shipping_charges_account, _("Shipping Charges Account")),
+			("Account", self.fee_account, _("Fee Account")),
+			("Warehouse", self.default_warehouse, _("Default Warehouse")),
+		]
+		for doctype, name, label in links:
+			if name and frappe.db.get_value(doctype, name, "company") != self.company:
+				frappe.throw(
+					_("{0}: {1} {2} does not belong to company {3}.").format(
+						label, _(doctype), frappe.bold(name), frappe.bold(self.company)
+					)
+				)
+
+	@frappe.whitelist()
+	def generate_webhook_secret(self) -> None:
+		"""A new secret, saved at once; the shop's webhooks must then be registered again."""
+		self.check_permission("write")
+		self.webhook_secret = secrets.token_urlsafe(32)
+		self.save()
+
+
+def normalise_shop_url(url: str | None) -> str:
+	"""The shop's base address: scheme, host, port and WordPress's folder, nothing else."""
+	url = (url or "").strip()
+	parts = urlsplit(url)
+	if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+		frappe.throw(
+			_("Shop URL must start with https:// or http://, e.g. https://shop.example.com."),
+			title=_("Invalid Shop URL"),
+		)
+	try:
+		hostname, port = parts.hostname, parts.port
+	except ValueError:
+		frappe.throw(
+			_("Shop URL has an invalid port: {0}").format(escape_html(url)), title=_("Invalid Shop URL")
+		)
+	if not hostname:
+		frappe.throw(
+			_("Shop URL has no host name: {0}").format(escape_html(url)), title=_("Invalid Shop URL")
+		)
+	if parts.username or parts.password:
+		# The address is shown and logged; credentials belong in the API key fields.
+		frappe.throw(_("Shop URL must not contain a user name or password."), title=_("Invalid Shop URL"))
+
+	segments = [segment for segment in parts.path.split("/") if segment]
+	for position, segment in enumerate(segments):
+		if segment.lower() in WORDPRESS_PATHS:
+			segments = segments[:position]
+			break
+
+	host = f"[{hostname}]" if ":" in hostname else hostname  # an IPv6 address keeps its brackets
+	netloc = host + (f":{port}" if port else "")
+	path = "".join(f"/{segment}" for segment in segments)
+	return f"{parts.scheme.lower()}://{netloc}{path}"
+
+
+@frappe.whitelist()
+def test_connection(server: str) -> dict[str, Any]:
+	"""Ask the shop for its WooCommerce version and time zone with the saved settings."""
+	frappe.get_doc("WooCommerce Server", server).check_permission("write")
+	try:
+		client = get_client(server, reference=("WooCommerce Server", server))
+		environment = client.system_status().get("environment") or {}
+	except FusionError as error:
+		return {
+			"ok": False,
+			"kind": error.kind.value,
+			"message": str(error),
+			"suggested_fix": _(error.suggested_fix),
+		}
+
+	try:
+		timezone = describe_timezone(client.site_index())
+	except WooCommerceError:
+		# Some hosts hide the WordPress index; the version alone proves the connection.
+		timezone = None
+	return {"ok": True, "version": environment.get("version"), "timezone": timezone}
+
+
+def describe_timezone(site_index: dict[str, Any]) -> str | None:
+	"""WordPress's time zone setting: a named zone, or a bare UTC offset in hours."""
+	if site_index.get("timezone_string"):
+		return site_index["timezone_string"]
+	offset = site_index.get("gmt_offset")
+	if offset in (None, ""):
+		return None
+	hours = float(offset)
+	sign = "+" if hours >= 0 else "-"
+	whole, minutes = divmod(round(abs(hours) * 60), 60)
+	return f"UTC{sign}{whole:02d}:{minutes:02d}"
