@@ -345,6 +345,13 @@ class TestDigests:
 		assert content_digest(pending) == content_digest(on_hold)
 		assert order_digest(pending) != order_digest(on_hold)
 
+	def test_payment_arriving_is_not_a_content_change(self):
+		pending = case("order_case_modified_1_pending")
+		processing = case("order_case_modified_4_processing")
+		assert processing["date_paid_gmt"] and not pending["date_paid_gmt"]
+		assert content_digest(pending) == content_digest(processing)
+		assert order_digest(pending) != order_digest(processing)
+
 	def test_stock_bookkeeping_and_trash_meta_change_nothing(self):
 		before = case("order_case_trashed_delete")
 		after = case("order_case_trashed")

@@ -214,8 +214,9 @@ def _relevant_content(order: dict) -> dict[str, Any]:
 	"""What of an order ends up in the Sales Order, without bookkeeping that moves by itself.
 
 	Left out: date_modified (moves on every save), meta such as _reduced_stock (added when stock
-	is reduced), coupon lines (their effect is inside the line totals) and refunds (they leave
-	the Sales Order alone).
+	is reduced), coupon lines (their effect is inside the line totals), refunds (they leave
+	the Sales Order alone) and the payment's date and transaction id: they arrive with the
+	payment, which is a status change, not a change of what was ordered.
 	"""
 
 	def dicts(entries: Any) -> list[dict]:
@@ -262,10 +263,8 @@ def _relevant_content(order: dict) -> dict[str, Any]:
 		"shipping",
 		"payment_method",
 		"payment_method_title",
-		"transaction_id",
 		"customer_note",
 		"date_created_gmt",
-		"date_paid_gmt",
 	)
 	return {
 		**{key: order.get(key) for key in order_fields},
