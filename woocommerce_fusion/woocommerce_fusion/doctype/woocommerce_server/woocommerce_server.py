@@ -59,7 +59,7 @@ class WooCommerceServer(Document):
 				)
 
 	@frappe.whitelist()
-	def generate_webhook_secret(self) -> None:
+	def set_new_webhook_secret(self) -> None:
 		"""A new secret, saved at once; the shop's webhooks must then be registered again."""
 		self.check_permission("write")
 		self.webhook_secret = secrets.token_urlsafe(32)
