@@ -94,6 +94,8 @@ def delete_custom_fields(custom_fields: dict[str, list[dict]], doctypes: list[st
 		# Frappe keeps a deleted custom field's column; drop it so no data of ours stays behind.
 		if field.dt not in doctypes and frappe.db.has_column(field.dt, field.fieldname):
 			frappe.db.sql_ddl(f"alter table `tab{field.dt}` drop column `{field.fieldname}`")
+			# The cached column list would still name it (Frappe's trim_table does the same).
+			frappe.cache.hdel("table_columns", f"tab{field.dt}")
 
 	for doctype in touched:
 		frappe.clear_cache(doctype=doctype)

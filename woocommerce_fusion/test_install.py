@@ -1,0 +1,122 @@
+# Copyright (c) 2025, woocommerce_fusion developers
+# For license information, please see license.txt
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+from frappe.tests.utils import FrappeTestCase
+
+from woocommerce_fusion.install import (
+	MODULE,
+	ROLES,
+	after_install,
+	delete_custom_fields,
+	delete_permissions,
+	delete_property_setters,
+	delete_roles,
+	delete_scheduled_job_types,
+	get_custom_fields,
+)
+
+# A scratch field on a doctype the app does not touch, so the real fields stay in place.
+SCRATCH_FIELDS = {
+	"ToDo": [
+		{
+			"fieldname": "woocommerce_scratch",
+			"fieldtype": "Data",
+			"label": "WooCommerce Scratch",
+			"insert_after": "description",
+			"module": MODULE,
+		}
+	]
+}
+SCRATCH_ROLE = "WooCommerce Scratch Role"
+
+
+class TestInstall(FrappeTestCase):
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def test_after_install_makes_fields_and_roles(self):
+		after_install()  # runs on every migrate, so it must be repeatable
+		for doctype, fields in get_custom_fields().items():
+			for df in fields:
+				name = f"{doctype}-{df['fieldname']}"
+				self.assertEqual(frappe.db.get_value("Custom Field", name, "module"), MODULE, name)
+				self.assertTrue(frappe.get_meta(doctype).has_field(df["fieldname"]), name)
+		for role in ROLES:
+			self.assertTrue(frappe.db.exists("Role", role))
+
+	def test_custom_fields_are_removed_with_their_columns_and_property_setters(self):
+		# Adding a column is DDL and commits; the helpers under test must undo it all.
+		create_custom_fields(SCRATCH_FIELDS)
+		frappe.make_property_setter(
+			{"doctype": "ToDo", "fieldname": "woocommerce_scratch", "property": "bold", "value": "1"}
+		)
+		frappe.make_property_setter(
+			{"doctype": "ToDo", "fieldname": "description", "property": "bold", "value": "1"}, module=MODULE
+		)
+		self.assertTrue(frappe.db.has_column("ToDo", "woocommerce_scratch"))
+
+		delete_property_setters(SCRATCH_FIELDS, [])
+		delete_custom_fields(SCRATCH_FIELDS, [])
+		frappe.db.commit()
+
+		self.assertFalse(frappe.db.exists("Custom Field", "ToDo-woocommerce_scratch"))
+		self.assertFalse(frappe.db.has_column("ToDo", "woocommerce_scratch"))
+		self.assertFalse(frappe.db.exists("Property Setter", {"doc_type": "ToDo", "module": MODULE}))
+		self.assertFalse(frappe.db.exists("Property Setter", {"field_name": "woocommerce_scratch"}))
+		self.assertFalse(frappe.get_meta("ToDo").has_field("woocommerce_scratch"))
+
+	def test_roles_are_removed_with_their_grants(self):
+		frappe.get_doc({"doctype": "Role", "role_name": SCRATCH_ROLE}).insert()
+		frappe.get_doc("User", "Administrator").add_roles(SCRATCH_ROLE)
+		frappe.get_doc(
+			{"doctype": "Custom DocPerm", "parent": "ToDo", "role": SCRATCH_ROLE, "read": 1}
+		).insert()
+
+		delete_roles([SCRATCH_ROLE])
+
+		self.assertFalse(frappe.db.exists("Role", SCRATCH_ROLE))
+		self.assertFalse(frappe.db.exists("Has Role", {"role": SCRATCH_ROLE}))
+		self.assertFalse(frappe.db.exists("Custom DocPerm", {"role": SCRATCH_ROLE}))
+
+	def test_permissions_on_our_doctypes_are_removed(self):
+		frappe.get_doc(
+			{"doctype": "Custom DocPerm", "parent": "WooCommerce Server", "role": "System Manager", "read": 1}
+		).insert()
+
+		delete_permissions(["WooCommerce Server"])
+
+		self.assertFalse(frappe.db.exists("Custom DocPerm", {"parent": "WooCommerce Server"}))
+
+	def test_scheduled_jobs_are_removed(self):
+		frappe.get_doc(
+			{
+				"doctype": "Scheduled Job Type",
+				"method": "woocommerce_fusion.install.after_migrate",
+				"frequency": "Daily",
+			}
+		).insert()
+		frappe.get_doc(
+			{
+				"doctype": "Scheduled Job Log",
+				"scheduled_job_type": "install.after_migrate",
+				"status": "Complete",
+			}
+		).insert()
+		others = frappe.db.count(
+			"Scheduled Job Type", {"method": ("not like", "woocommerce_fusion.install.%")}
+		)
+
+		delete_scheduled_job_types("woocommerce_fusion.install.")
+
+		self.assertFalse(
+			frappe.db.exists("Scheduled Job Type", {"method": ("like", "woocommerce_fusion.install.%")})
+		)
+		self.assertFalse(
+			frappe.db.exists("Scheduled Job Log", {"scheduled_job_type": "install.after_migrate"})
+		)
+		self.assertEqual(
+			frappe.db.count("Scheduled Job Type", {"method": ("not like", "woocommerce_fusion.install.%")}),
+			others,
+		)

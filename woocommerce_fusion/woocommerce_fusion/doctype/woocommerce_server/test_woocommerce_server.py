@@ -1,0 +1,164 @@
+# Copyright (c) 2025, woocommerce_fusion developers
+# For license information, please see license.txt
+
+from datetime import timezone
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from woocommerce_fusion.erp.connection import get_client, get_settings
+from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_server.woocommerce_server import (
+	describe_timezone,
+	normalise_shop_url,
+	test_connection,
+)
+
+TEST_COMPANY = "_Test Company"
+CONSUMER_KEY = "ck_" + "1" * 40
+CONSUMER_SECRET = "cs_" + "2" * 40
+
+
+def make_server(title: str = "_Test WooCommerce Server", **values):
+	return frappe.get_doc(
+		{
+			"doctype": "WooCommerce Server",
+			"title": title,
+			"woocommerce_server_url": "https://shop.example.com/",
+			"consumer_key": CONSUMER_KEY,
+			"consumer_secret": CONSUMER_SECRET,
+			"company": TEST_COMPANY,
+			# Otherwise the user's default warehouse is filled in, which is another company's.
+			"default_warehouse": "_Test Warehouse - _TC",
+			**values,
+		}
+	).insert()
+
+
+class TestWooCommerceServer(FrappeTestCase):
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def test_shop_url_is_normalised(self):
+		cases = {
+			"https://shop.example.com": "https://shop.example.com",
+			"  HTTPS://Shop.Example.com/  ": "https://shop.example.com",
+			"https://shop.example.com/?utm=1#top": "https://shop.example.com",
+			"https://shop.example.com/wp-admin/admin.php?page=wc-settings": "https://shop.example.com",
+			"https://shop.example.com/wp-json/wc/v3/orders": "https://shop.example.com",
+			"https://example.com/shop/": "https://example.com/shop",
+			"https://example.com/shop/wp-login.php": "https://example.com/shop",
+			"http://localhost:8085/": "http://localhost:8085",
+			"https://[::1]:8443/wp-json/": "https://[::1]:8443",
+		}
+		for url, expected in cases.items():
+			self.assertEqual(normalise_shop_url(url), expected, url)
+
+	def test_unusable_shop_urls_are_refused(self):
+		for url in (
+			"shop.example.com",
+			"ftp://shop.example.com",
+			"https://",
+			"https://user:pw@shop.example.com",
+			"",
+		):
+			with self.assertRaises(frappe.ValidationError, msg=url):
+				normalise_shop_url(url)
+
+	def test_url_is_normalised_on_save(self):
+		server = make_server(woocommerce_server_url="https://shop.example.com/wp-admin/")
+		self.assertEqual(
+			frappe.db.get_value("WooCommerce Server", server.name, "woocommerce_server_url"),
+			"https://shop.example.com",
+		)
+
+	def test_keys_are_not_stored_in_plain_text(self):
+		server = make_server(webhook_secret="whsec-plain-text-check")
+		row = frappe.db.sql("select * from `tabWooCommerce Server` where name=%s", server.name, as_dict=True)[
+			0
+		]
+		auth = frappe.db.sql(
+			"select password from `__Auth` where doctype=%s and name=%s", ("WooCommerce Server", server.name)
+		)
+		stored = repr(row) + repr(auth)
+		for secret in (CONSUMER_KEY, CONSUMER_SECRET, "whsec-plain-text-check"):
+			self.assertNotIn(secret, stored)
+		self.assertEqual(len(auth), 3)
+		server.reload()
+		self.assertEqual(server.get_password("consumer_secret"), CONSUMER_SECRET)
+
+	def test_new_webhook_secret(self):
+		server = make_server()
+		server.set_new_webhook_secret()
+		first = server.get_password("webhook_secret")
+		server.set_new_webhook_secret()
+		self.assertGreaterEqual(len(first), 40)
+		self.assertNotEqual(server.get_password("webhook_secret"), first)
+
+	def test_tax_rate_mapped_twice_is_refused(self):
+		account = frappe.db.get_value("Account", {"company": TEST_COMPANY, "is_group": 0}, "name")
+		rows = [{"woocommerce_tax_rate_id": 1, "account": account}] * 2
+		with self.assertRaises(frappe.ValidationError):
+			make_server(tax_accounts=rows)
+
+	def test_account_of_another_company_is_refused(self):
+		account = frappe.db.get_value("Account", {"company": ("!=", TEST_COMPANY), "is_group": 0}, "name")
+		with self.assertRaises(frappe.ValidationError):
+			make_server(fee_account=account)
+
+	def test_settings(self):
+		account = frappe.db.get_value("Account", {"company": TEST_COMPANY, "is_group": 0}, "name")
+		server = make_server(
+			tax_accounts=[{"woocommerce_tax_rate_id": 7, "account": account}],
+			last_synchronised_on="2026-11-01 10:00:00",
+			enable_order_sync=1,
+			delivery_lead_time=3,
+		)
+		settings = get_settings(server.name)
+		self.assertEqual(settings.url, "https://shop.example.com")
+		self.assertEqual(settings.consumer_secret, CONSUMER_SECRET)
+		self.assertEqual(settings.tax_accounts, {7: account})
+		self.assertEqual(
+			settings.company_currency, frappe.db.get_value("Company", TEST_COMPANY, "default_currency")
+		)
+		self.assertEqual(settings.last_synchronised_on.tzinfo, timezone.utc)
+		self.assertEqual(settings.last_synchronised_on.hour, 10)
+		self.assertTrue(settings.order_sync_enabled)
+		self.assertEqual(settings.delivery_lead_days, 3)
+
+	def test_client(self):
+		server = make_server(verify_ssl=0, request_timeout=12)
+		client = get_client(server.name)
+		self.assertEqual(client.url, "https://shop.example.com")
+		self.assertEqual((client.consumer_key, client.consumer_secret), (CONSUMER_KEY, CONSUMER_SECRET))
+		self.assertFalse(client.verify_ssl)
+		self.assertEqual(client.timeout, 12)
+		self.assertIsNotNone(client.on_exchange)
+
+	def test_connection_failure_explains_itself(self):
+		# Nothing listens on the discard port: the call fails the way a down shop does.
+		server = make_server(
+			title="_Test WooCommerce Server Down", woocommerce_server_url="http://127.0.0.1:9"
+		)
+		try:
+			result = test_connection(server.name)
+			self.assertFalse(result["ok"])
+			self.assertEqual(result["kind"], "unavailable")
+			self.assertIn("Shop URL", result["suggested_fix"])
+			# Failed calls are logged at the default level, on a connection of their own: a fresh
+			# snapshot sees them although this test's transaction is rolled back.
+			frappe.db.rollback()
+			self.assertTrue(
+				frappe.db.exists("WooCommerce Request Log", {"server": server.name, "succeeded": 0})
+			)
+		finally:
+			frappe.db.rollback()
+			frappe.db.delete("WooCommerce Request Log", {"server": server.name})
+			frappe.db.commit()
+
+	def test_describe_timezone(self):
+		self.assertEqual(
+			describe_timezone({"timezone_string": "Europe/Oslo", "gmt_offset": 1}), "Europe/Oslo"
+		)
+		self.assertEqual(describe_timezone({"timezone_string": "", "gmt_offset": 5.5}), "UTC+05:30")
+		self.assertEqual(describe_timezone({"timezone_string": "", "gmt_offset": -3}), "UTC-03:00")
+		self.assertIsNone(describe_timezone({}))
