@@ -1,0 +1,97 @@
+"""The engine's ErpPort on a real ERPNext: frappe's database connection and documents.
+
+One FrappeErp works on the current site's connection (frappe.db), so it belongs to one worker
+thread, like the connection. It holds no state of its own: the transaction is frappe's, and the
+order's row lock lives in it until commit() or rollback().
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import frappe
+from frappe.utils import escape_html
+
+from woocommerce_fusion.engine.mapping.plans import (
+	AddressPlan,
+	ContactPlan,
+	CustomerPlan,
+	ItemPlan,
+	SalesOrderPlan,
+)
+from woocommerce_fusion.engine.ports import OrderRecord, ResolvedParties, SalesOrderRef
+from woocommerce_fusion.erp import masters, order_records, sales_order
+from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE
+
+
+class FrappeErp:
+	# -- transactions and the per-order lock ---------------------------------------------------
+
+	def lock_order(self, server: str, woocommerce_id: int) -> OrderRecord:
+		return order_records.lock_order(server, woocommerce_id)
+
+	def save_order(self, record: OrderRecord) -> None:
+		order_records.save_order(record)
+
+	def commit(self) -> None:
+		frappe.db.commit()
+
+	def rollback(self) -> None:
+		frappe.db.rollback()
+
+	# -- sales orders --------------------------------------------------------------------------
+
+	def find_sales_orders(self, server: str, woocommerce_ids: list[int]) -> dict[int, SalesOrderRef]:
+		return sales_order.find_sales_orders(server, woocommerce_ids)
+
+	def sales_orders_modified_since(self, server: str, since_utc: datetime) -> list[SalesOrderRef]:
+		return sales_order.sales_orders_modified_since(server, since_utc)
+
+	def insert_sales_order(self, plan: SalesOrderPlan, resolved: ResolvedParties, submit: bool) -> str:
+		return sales_order.insert_sales_order(plan, resolved, submit, self.exchange_rate)
+
+	def update_sales_order(self, name: str, changes: dict[str, Any]) -> None:
+		sales_order.update_sales_order(name, changes)
+
+	def replace_sales_order_content(self, name: str, plan: SalesOrderPlan, resolved: ResolvedParties) -> None:
+		sales_order.replace_sales_order_content(name, plan, resolved, self.exchange_rate)
+
+	def add_comment(self, doctype: str, name: str, text: str) -> None:
+		frappe.get_doc(doctype, name).add_comment("Comment", escape_html(text))
+
+	# -- masters -------------------------------------------------------------------------------
+
+	def ensure_customer(self, plan: CustomerPlan) -> str:
+		return masters.ensure_customer(plan)
+
+	def ensure_address(self, customer: str, plan: AddressPlan) -> str:
+		return masters.ensure_address(customer, plan)
+
+	def ensure_contact(self, customer: str, plan: ContactPlan) -> str:
+		return masters.ensure_contact(customer, plan)
+
+	def ensure_item(self, server: str, plan: ItemPlan) -> str:
+		return masters.ensure_item(server, plan)
+
+	def exchange_rate(self, from_currency: str, to_currency: str, on: date) -> Decimal | None:
+		return sales_order.exchange_rate(from_currency, to_currency, on)
+
+	# -- bookkeeping ---------------------------------------------------------------------------
+
+	def log_error(self, title: str, message: str, reference_name: str | None = None) -> None:
+		"""An Error Log that outlives the failed work, as the engine expects.
+
+		The engine logs right after a commit or rollback; the log is then the transaction's only
+		write and is committed at once. Logged amid other writes, it shares their fate instead.
+		"""
+		alone = not frappe.db.transaction_writes
+		frappe.log_error(
+			title=title,
+			message=message,
+			reference_doctype=ORDER_SYNC_DOCTYPE if reference_name else None,
+			reference_name=reference_name,
+		)
+		if alone:
+			frappe.db.commit()

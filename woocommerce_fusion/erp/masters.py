@@ -1,0 +1,460 @@
+"""Customers, addresses, contacts and items for web orders: found first, created only when missing.
+
+Two workers may meet the same new customer or product at the same moment (two orders of one
+buyer, a page fanned out over jobs). Creation therefore runs under a MariaDB named lock held until
+the transaction ends, and the lookup is repeated under it with a locking read, which sees rows
+committed after this transaction's snapshot. A row found only that way was committed by the other
+worker; this transaction's plain reads (link validation) cannot see it, so it stops and the order
+is retried instead of creating a second record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+
+import frappe
+from frappe import _
+from frappe.utils import cstr, validate_email_address, validate_phone_number
+
+from woocommerce_fusion.engine.errors import ErrorKind, FusionError
+from woocommerce_fusion.engine.mapping.plans import AddressPlan, ContactPlan, CustomerPlan, ItemPlan
+
+# Long enough for a parallel worker to finish creating the same record, short of MariaDB's
+# default lock wait timeout (50 s), so our own message is the one people see.
+NAMED_LOCK_TIMEOUT = 30
+ITEM_SERVER_DOCTYPE = "WooCommerce Item Server"
+
+
+class ParallelWorkerError(FusionError):
+	"""Another worker holds or just created a record this order needs; a retry picks it up."""
+
+	kind = ErrorKind.UNEXPECTED
+
+
+# -- named locks -----------------------------------------------------------------------------
+
+
+def hold_lock(key: str) -> None:
+	"""Take the named lock `key` until the current transaction commits or rolls back."""
+	held: set[str] = frappe.local.flags.setdefault("woocommerce_named_locks", set())
+	# MariaDB lock names are limited to 64 characters and shared by every site on the server.
+	lock = "wcf-" + hashlib.sha256(f"{frappe.local.site}:{key}".encode()).hexdigest()[:56]
+	if lock in held:
+		return
+	got = frappe.db.sql("select get_lock(%s, %s)", (lock, NAMED_LOCK_TIMEOUT))[0][0]
+	if got != 1:
+		raise ParallelWorkerError(
+			_("Another job has been creating {0} for {1} seconds; the order is retried later.").format(
+				key, NAMED_LOCK_TIMEOUT
+			)
+		)
+	if not held:
+		frappe.db.after_commit.add(release_locks)
+		frappe.db.after_rollback.add(release_locks)
+	held.add(lock)
+
+
+def release_locks() -> None:
+	held: set[str] = frappe.local.flags.pop("woocommerce_named_locks", None) or set()
+	for lock in held:
+		frappe.db.sql("select release_lock(%s)", (lock,))
+
+
+def find_or_create(key: str, find: Callable[[bool], str | None], create: Callable[[], str]) -> str:
+	"""find(locking) returns the record's name or None; create() makes it and returns its name."""
+	name = find(False)
+	if name:
+		return name
+	hold_lock(key)
+	name = find(True)
+	if name:
+		raise ParallelWorkerError(
+			_(
+				"{0} was created by a parallel job while this order was processed; the order is retried "
+				"and then uses it."
+			).format(name)
+		)
+	return create()
+
+
+def _for_update(locking: bool) -> str:
+	return " for update" if locking else ""
+
+
+# -- customer --------------------------------------------------------------------------------
+
+
+def ensure_customer(plan: CustomerPlan) -> str:
+	if plan.fixed_customer:
+		return plan.fixed_customer
+	email = plan.email.strip().lower()
+	if not email:
+		frappe.throw(_("The order has no e-mail to find its Customer by"))
+
+	def find(locking: bool) -> str | None:
+		# The column's collation (utf8mb4_unicode_ci) compares case-insensitively.
+		rows = frappe.db.sql(
+			"select name from `tabCustomer` where woocommerce_email = %s "
+			f"order by disabled asc, creation asc limit 1{_for_update(locking)}",
+			(email,),
+		)
+		return rows[0][0] if rows else None
+
+	def create() -> str:
+		customer = frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": plan.customer_name,
+				"customer_type": plan.customer_type,
+				"customer_group": plan.customer_group,
+				"territory": plan.territory,
+				"tax_id": plan.tax_id or None,
+				"woocommerce_email": email,
+			}
+		)
+		customer.insert(ignore_permissions=True)
+		return customer.name
+
+	return find_or_create(f"customer:{email}", find, create)
+
+
+# -- address ---------------------------------------------------------------------------------
+
+
+def country_name(code: str) -> str:
+	"""ERPNext's Country for an ISO 3166 alpha-2 code (stored lowercase in Country.code)."""
+	code = cstr(code).strip()
+	if not code:
+		frappe.throw(_("The address has no country"))
+	name = frappe.db.get_value("Country", {"code": code.lower()}, "name", cache=True)
+	if not name:
+		frappe.throw(
+			_("No Country in ERPNext has the code {0}; set it as the Code of the right Country.").format(
+				frappe.bold(code)
+			)
+		)
+	return name
+
+
+def address_identity(row: dict) -> tuple:
+	code = frappe.db.get_value("Country", row.get("country"), "code", cache=True) or ""
+	return (
+		row.get("address_type"),
+		cstr(row.get("address_line1")).strip().lower(),
+		cstr(row.get("address_line2")).strip().lower(),
+		cstr(row.get("city")).strip().lower(),
+		cstr(row.get("pincode")).strip().lower(),
+		code.upper(),
+	)
+
+
+def ensure_address(customer: str, plan: AddressPlan) -> str:
+	country = country_name(plan.country_code)
+	if not plan.city.strip():
+		frappe.throw(
+			_("The {0} address {1} has no city, which ERPNext requires.").format(
+				_(plan.address_type), plan.address_line1
+			)
+		)
+	identity = plan.identity()
+
+	def find(locking: bool) -> str | None:
+		rows = frappe.db.sql(
+			"""select a.name, a.address_type, a.address_line1, a.address_line2, a.city, a.pincode, a.country
+			from `tabAddress` a
+			join `tabDynamic Link` dl on dl.parent = a.name and dl.parenttype = 'Address'
+			where dl.link_doctype = 'Customer' and dl.link_name = %s
+				and a.address_type = %s and a.disabled = 0
+			order by a.creation asc"""
+			+ _for_update(locking),
+			(customer, plan.address_type),
+			as_dict=True,
+		)
+		return next((row.name for row in rows if address_identity(row) == identity), None)
+
+	def create() -> str:
+		address = frappe.get_doc(
+			{
+				"doctype": "Address",
+				"address_title": plan.address_title or customer,
+				"address_type": plan.address_type,
+				"address_line1": plan.address_line1,
+				"address_line2": plan.address_line2 or None,
+				"city": plan.city,
+				"state": plan.state or None,
+				"pincode": plan.pincode or None,
+				"country": country,
+				# A malformed e-mail or phone is left out rather than failing the whole order.
+				"email_id": validate_email_address(plan.email_id) or None,
+				"phone": plan.phone if validate_phone_number(plan.phone) else None,
+				"links": [{"link_doctype": "Customer", "link_name": customer}],
+			}
+		)
+		address.insert(ignore_permissions=True)
+		return address.name
+
+	return find_or_create(f"address:{customer}:{identity}", find, create)
+
+
+# -- contact ---------------------------------------------------------------------------------
+
+
+def ensure_contact(customer: str, plan: ContactPlan) -> str:
+	email = validate_email_address(plan.email_id.strip().lower())
+	phone = plan.phone if validate_phone_number(plan.phone) else ""
+
+	def find(locking: bool) -> str | None:
+		# Without an e-mail the buyer is recognised by name among the customer's contacts.
+		if email:
+			condition, values = "ce.email_id = %s", (customer, email)
+			join = "join `tabContact Email` ce on ce.parent = c.name and ce.parenttype = 'Contact'"
+		else:
+			condition, values = (
+				"c.first_name = %s and ifnull(c.last_name, '') = %s",
+				(
+					customer,
+					plan.first_name,
+					plan.last_name,
+				),
+			)
+			join = ""
+		rows = frappe.db.sql(
+			f"""select c.name from `tabContact` c
+			join `tabDynamic Link` dl on dl.parent = c.name and dl.parenttype = 'Contact'
+			{join}
+			where dl.link_doctype = 'Customer' and dl.link_name = %s and {condition}
+			order by c.creation asc limit 1{_for_update(locking)}""",
+			values,
+		)
+		return rows[0][0] if rows else None
+
+	def create() -> str:
+		contact = frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": plan.first_name,
+				"last_name": plan.last_name or None,
+				"company_name": plan.company_name or None,
+				"email_ids": [{"email_id": email, "is_primary": 1}] if email else [],
+				"phone_nos": [{"phone": phone, "is_primary_phone": 1}] if phone else [],
+				"links": [{"link_doctype": "Customer", "link_name": customer}],
+			}
+		)
+		contact.insert(ignore_permissions=True)
+		return contact.name
+
+	key = email or f"{plan.first_name}|{plan.last_name}"
+	return find_or_create(f"contact:{customer}:{key}", find, create)
+
+
+# -- item ------------------------------------------------------------------------------------
+
+
+def _variation_key(variation_id: int) -> str:
+	"""How the WooCommerce Item Server row stores the variation: empty for a product itself."""
+	return str(variation_id) if variation_id else ""
+
+
+def find_linked_item(server: str, product_id: int, variation_id: int, locking: bool = False) -> str | None:
+	"""The Item whose WooCommerce Item Server row names this product (and variation)."""
+	# Rows written by hand or by other tools may hold "0" for "no variation".
+	variations = (_variation_key(variation_id),) if variation_id else ("", "0")
+	rows = frappe.db.sql(
+		f"""select parent from `tab{ITEM_SERVER_DOCTYPE}`
+		where parenttype = 'Item' and parentfield = 'woocommerce_servers'
+			and woocommerce_server = %s and woocommerce_id = %s
+			and ifnull(woocommerce_variation_id, '') in %s
+		order by creation asc limit 1{_for_update(locking)}""",
+		(server, str(product_id), variations),
+	)
+	return rows[0][0] if rows else None
+
+
+def _find_by_sku(sku: str, locking: bool) -> str | None:
+	if not sku:
+		return None
+	rows = frappe.db.sql(
+		f"select name from `tabItem` where item_code = %s and has_variants = 0 limit 1{_for_update(locking)}",
+		(sku,),
+	)
+	return rows[0][0] if rows else None
+
+
+def _server_row(server: str, product_id: int, variation_id: int) -> dict:
+	return {
+		"woocommerce_server": server,
+		"woocommerce_id": str(product_id),
+		"woocommerce_variation_id": _variation_key(variation_id),
+		"enabled": 1,
+	}
+
+
+def ensure_item(server: str, plan: ItemPlan) -> str:
+	product, variation = plan.woocommerce_product_id, plan.woocommerce_variation_id
+
+	def find(locking: bool) -> str | None:
+		return find_linked_item(server, product, variation, locking)
+
+	def create() -> str:
+		by_sku = _find_by_sku(plan.sku, locking=True)
+		if by_sku:
+			# An Item keyed in by hand under the shop's SKU: link it so the next order finds it directly.
+			item = frappe.get_doc("Item", by_sku)
+			item.append("woocommerce_servers", _server_row(server, product, variation))
+			item.save(ignore_permissions=True)
+			return item.name
+		if plan.is_variant:
+			return _create_variant(server, plan)
+		item = frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": plan.sku or f"WOO-{product}-{variation}",
+				"item_name": plan.item_name,
+				"item_group": plan.item_group,
+				"stock_uom": plan.stock_uom,
+				"is_stock_item": 1,
+				"woocommerce_servers": [_server_row(server, product, variation)],
+			}
+		)
+		item.insert(ignore_permissions=True)
+		return item.name
+
+	return find_or_create(f"item:{server}:{product}:{variation}", find, create)
+
+
+def _create_variant(server: str, plan: ItemPlan) -> str:
+	from erpnext.controllers.item_variant import create_variant, get_variant
+
+	if not plan.attributes:
+		frappe.throw(
+			_(
+				"Variation {0} of product {1} has no attributes in the order; it cannot become a variant."
+			).format(plan.woocommerce_variation_id, plan.template_product_id)
+		)
+	values = dict(ensure_attribute_value(attribute, value) for attribute, value in plan.attributes)
+	template = ensure_template(server, plan, list(values))
+	existing = get_variant(template, values)
+	if existing:
+		item = frappe.get_doc("Item", existing)
+		item.append(
+			"woocommerce_servers",
+			_server_row(server, plan.woocommerce_product_id, plan.woocommerce_variation_id),
+		)
+		item.save(ignore_permissions=True)
+		return item.name
+	variant = create_variant(template, values)
+	variant.item_code = plan.sku or f"WOO-{plan.woocommerce_product_id}-{plan.woocommerce_variation_id}"
+	variant.item_name = plan.item_name
+	variant.set("woocommerce_servers", [])
+	variant.append(
+		"woocommerce_servers", _server_row(server, plan.woocommerce_product_id, plan.woocommerce_variation_id)
+	)
+	variant.insert(ignore_permissions=True)
+	return variant.name
+
+
+def ensure_template(server: str, plan: ItemPlan, attributes: list[str]) -> str:
+	"""The template Item of a variable product, holding at least `attributes`."""
+	product = plan.template_product_id or plan.woocommerce_product_id
+
+	def find(locking: bool) -> str | None:
+		return find_linked_item(server, product, 0, locking)
+
+	def create() -> str:
+		template = frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": f"WOO-{product}",
+				"item_name": plan.template_name or plan.item_name,
+				"item_group": plan.item_group,
+				"stock_uom": plan.stock_uom,
+				"is_stock_item": 1,
+				"has_variants": 1,
+				"variant_based_on": "Item Attribute",
+				"attributes": [{"attribute": attribute} for attribute in attributes],
+				"woocommerce_servers": [_server_row(server, product, 0)],
+			}
+		)
+		template.insert(ignore_permissions=True)
+		return template.name
+
+	name = find_or_create(f"item:{server}:{product}:0", find, create)
+	template = frappe.get_doc("Item", name)
+	if not template.has_variants:
+		frappe.throw(
+			_(
+				"Item {0} is linked to WooCommerce product {1}, which now has variations, but it is not a "
+				"template (Has Variants). Make it one or link the product to a template Item."
+			).format(frappe.bold(name), product)
+		)
+	known = {row.attribute for row in template.attributes}
+	missing = [attribute for attribute in attributes if attribute not in known]
+	if missing:
+		hold_lock(f"item:{server}:{product}:0")
+		for attribute in missing:
+			template.append("attributes", {"attribute": attribute})
+		template.save(ignore_permissions=True)
+	return name
+
+
+def ensure_attribute_value(attribute: str, value: str) -> tuple[str, str]:
+	"""The Item Attribute's spelling of (attribute, value); a new value is added to the attribute.
+
+	Existing values are never changed, so the variants that use them keep them.
+	"""
+	attribute, value = cstr(attribute).strip(), cstr(value).strip()
+	found = _known_value(frappe.db.get_value("Item Attribute", attribute, "name"), value)
+	if found:
+		return found
+	hold_lock(f"item-attribute:{attribute.lower()}")
+	name = frappe.db.get_value("Item Attribute", attribute, "name", for_update=True)
+	if not name:
+		frappe.get_doc(
+			{
+				"doctype": "Item Attribute",
+				"attribute_name": attribute,
+				"item_attribute_values": [{"attribute_value": value, "abbr": abbreviation(value, set())}],
+			}
+		).insert(ignore_permissions=True)
+		return attribute, value
+	found = _known_value(name, value)
+	if found:
+		return found
+	doc = frappe.get_doc("Item Attribute", name, for_update=True)
+	if any(cstr(row.attribute_value).lower() == value.lower() for row in doc.item_attribute_values):
+		raise ParallelWorkerError(
+			_("Value {0} of Item Attribute {1} was added by a parallel job; the order is retried.").format(
+				value, name
+			)
+		)
+	taken = {cstr(row.abbr).lower() for row in doc.item_attribute_values}
+	doc.append("item_attribute_values", {"attribute_value": value, "abbr": abbreviation(value, taken)})
+	doc.save(ignore_permissions=True)
+	return name, value
+
+
+def _known_value(attribute: str | None, value: str) -> tuple[str, str] | None:
+	"""(attribute, value) as the Item Attribute spells them, if it already allows the value."""
+	if not attribute:
+		return None
+	if frappe.db.get_value("Item Attribute", attribute, "numeric_values"):
+		# A numeric attribute takes any value in its range; ERPNext validates it on the variant.
+		return attribute, value
+	spelled = frappe.db.get_value(
+		"Item Attribute Value",
+		{"parent": attribute, "parenttype": "Item Attribute", "attribute_value": value},
+		"attribute_value",
+	)
+	return (attribute, spelled) if spelled else None
+
+
+def abbreviation(value: str, taken: set[str]) -> str:
+	"""A short code for a variant's item code, unique within its attribute."""
+	base = re.sub(r"[^A-Za-z0-9]", "", value).upper()[:8] or "V"
+	candidate, number = base, 1
+	while candidate.lower() in taken:
+		number += 1
+		candidate = f"{base}{number}"
+	return candidate

@@ -1,0 +1,152 @@
+"""WooCommerce Order Sync rows as the engine's OrderRecord, under a row lock held until commit.
+
+The row's name is "{server}-{woocommerce id}", so the primary key makes (server, id) unique and
+two workers that meet a new order at the same moment cannot both create a row for it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import frappe
+from frappe import _
+from frappe.utils import cint, cstr, get_datetime
+
+from woocommerce_fusion.engine.ports import OrderRecord
+
+ORDER_SYNC_DOCTYPE = "WooCommerce Order Sync"
+
+# OrderRecord attribute -> WooCommerce Order Sync field, for everything save_order may write.
+RECORD_FIELDS = {
+	"status": "status",
+	"sales_order": "sales_order",
+	"payload": "payload",
+	"date_modified_gmt": "date_modified_gmt",
+	"applied_digest": "applied_digest",
+	"error": "error",
+	"error_kind": "error_kind",
+	"failed_step": "failed_step",
+	"attempts": "attempts",
+	"last_attempt_on": "last_attempt_on",
+	"transaction_id": "transaction_id",
+}
+DATETIME_FIELDS = ("date_modified_gmt", "last_attempt_on")
+
+
+def order_sync_name(server: str, woocommerce_id: int) -> str:
+	return f"{server}-{int(woocommerce_id)}"
+
+
+def lock_order(server: str, woocommerce_id: int) -> OrderRecord:
+	"""The order's row, created if need be, locked FOR UPDATE until the transaction ends.
+
+	A new row is committed at once so that a parallel worker finds it and waits for its lock
+	instead of inserting a second one; call this first in a transaction, as the engine does.
+	"""
+	name = order_sync_name(server, woocommerce_id)
+	if not frappe.db.exists(ORDER_SYNC_DOCTYPE, name):
+		_insert_row(server, int(woocommerce_id))
+	row = frappe.db.sql(
+		f"select * from `tab{ORDER_SYNC_DOCTYPE}` where name = %s for update", (name,), as_dict=True
+	)
+	if not row:
+		frappe.throw(_("WooCommerce Order Sync {0} vanished while it was locked").format(name))
+	return to_record(row[0])
+
+
+def _insert_row(server: str, woocommerce_id: int) -> None:
+	doc = frappe.get_doc(
+		{
+			"doctype": ORDER_SYNC_DOCTYPE,
+			"woocommerce_server": server,
+			"woocommerce_id": woocommerce_id,
+			"status": "Not processed",
+		}
+	)
+	try:
+		doc.insert(ignore_permissions=True)
+	except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
+		# A parallel worker inserted it first; its committed row is read under the lock below.
+		frappe.clear_last_message()
+		return
+	frappe.db.commit()
+
+
+def save_order(record: OrderRecord) -> None:
+	"""Write the fields that differ from the stored row; nothing at all when none does."""
+	stored = frappe.db.get_value(ORDER_SYNC_DOCTYPE, record.name, list(RECORD_FIELDS.values()), as_dict=True)
+	if stored is None:
+		frappe.throw(_("WooCommerce Order Sync {0} does not exist").format(record.name))
+	wanted = to_row(record)
+	changes = {field: value for field, value in wanted.items() if not _same(field, value, stored.get(field))}
+	if changes:
+		frappe.db.set_value(ORDER_SYNC_DOCTYPE, record.name, changes, update_modified=True)
+
+
+def to_record(row: dict[str, Any]) -> OrderRecord:
+	payload = row.get("payload")
+	return OrderRecord(
+		name=row["name"],
+		server=row["woocommerce_server"],
+		woocommerce_id=cint(row["woocommerce_id"]),
+		status=row.get("status") or "Not processed",
+		sales_order=cstr(row.get("sales_order")),
+		payload=json.loads(payload) if payload else None,
+		date_modified_gmt=aware_utc(row.get("date_modified_gmt")),
+		applied_digest=cstr(row.get("applied_digest")),
+		error=cstr(row.get("error")),
+		error_kind=cstr(row.get("error_kind")),
+		failed_step=cstr(row.get("failed_step")),
+		attempts=cint(row.get("attempts")),
+		last_attempt_on=aware_utc(row.get("last_attempt_on")),
+	)
+
+
+def to_row(record: OrderRecord) -> dict[str, Any]:
+	row = {
+		"status": record.status,
+		"sales_order": record.sales_order or None,
+		"payload": dump_payload(record.payload) if record.payload is not None else None,
+		"date_modified_gmt": naive_utc(record.date_modified_gmt),
+		"applied_digest": record.applied_digest,
+		"error": record.error,
+		"error_kind": record.error_kind,
+		"failed_step": record.failed_step,
+		"attempts": record.attempts,
+		"last_attempt_on": naive_utc(record.last_attempt_on),
+	}
+	if record.payload is not None:
+		# The payment reference is what people search the list for; it comes with the payload.
+		row["transaction_id"] = cstr(record.payload.get("transaction_id"))
+	return row
+
+
+def dump_payload(payload: dict[str, Any]) -> str:
+	return json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=1)
+
+
+def _same(field: str, wanted: Any, stored: Any) -> bool:
+	if field == "payload":
+		return (json.loads(stored) if stored else None) == (json.loads(wanted) if wanted else None)
+	if field in DATETIME_FIELDS:
+		return (get_datetime(stored) if stored else None) == wanted
+	if field == "attempts":
+		return cint(stored) == cint(wanted)
+	return cstr(stored) == cstr(wanted)
+
+
+def naive_utc(moment: datetime | None) -> datetime | None:
+	"""How the doctype stores a moment: in UTC without a zone (never in system time)."""
+	if moment is None:
+		return None
+	if moment.tzinfo is None:
+		raise ValueError(f"A naive datetime is ambiguous here, pass it with its zone: {moment!r}")
+	return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def aware_utc(value: Any) -> datetime | None:
+	if not value:
+		return None
+	return get_datetime(value).replace(tzinfo=timezone.utc)
