@@ -40,7 +40,7 @@ def before_uninstall() -> None:
 	doctypes = get_module_doctypes()
 	delete_custom_fields(get_custom_fields(), doctypes)
 	delete_property_setters(get_custom_fields(), doctypes)
-	delete_permissions(doctypes)
+	delete_records_about(doctypes)
 	delete_roles(list(ROLES))
 	delete_scheduled_job_types(JOB_METHOD_PREFIX)
 
@@ -113,13 +113,24 @@ def delete_property_setters(custom_fields: dict[str, list[dict]], doctypes: list
 		frappe.db.delete("Property Setter", {"doc_type": ("in", doctypes)})
 
 
-def delete_permissions(doctypes: list[str]) -> None:
-	"""Role permissions and user permissions on our doctypes, which are not module records."""
+# Records outside the module that point at our doctypes and outlive their dropped tables.
+RECORDS_ABOUT_DOCTYPES = (
+	("__Auth", "doctype"),  # the encrypted API keys and webhook secrets
+	("Custom DocPerm", "parent"),
+	("User Permission", "allow"),
+	("DocShare", "share_doctype"),
+	("Version", "ref_doctype"),
+	("Comment", "reference_doctype"),
+	("Logs To Clear", "ref_doctype"),
+)
+
+
+def delete_records_about(doctypes: list[str]) -> None:
+	"""Secrets, permissions, shares and history of our doctypes, which are not module records."""
 	if not doctypes:
 		return
-	frappe.db.delete("Custom DocPerm", {"parent": ("in", doctypes)})
-	frappe.db.delete("User Permission", {"allow": ("in", doctypes)})
-	frappe.db.delete("Logs To Clear", {"ref_doctype": ("in", doctypes)})
+	for table, fieldname in RECORDS_ABOUT_DOCTYPES:
+		frappe.db.delete(table, {fieldname: ("in", doctypes)})
 
 
 def delete_roles(roles: list[str]) -> None:

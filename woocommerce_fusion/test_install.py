@@ -10,11 +10,14 @@ from woocommerce_fusion.install import (
 	ROLES,
 	after_install,
 	delete_custom_fields,
-	delete_permissions,
 	delete_property_setters,
+	delete_records_about,
 	delete_roles,
 	delete_scheduled_job_types,
 	get_custom_fields,
+)
+from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_server.test_woocommerce_server import (
+	make_server,
 )
 
 # A scratch field on a doctype the app does not touch, so the real fields stay in place.
@@ -80,13 +83,16 @@ class TestInstall(FrappeTestCase):
 		self.assertFalse(frappe.db.exists("Has Role", {"role": SCRATCH_ROLE}))
 		self.assertFalse(frappe.db.exists("Custom DocPerm", {"role": SCRATCH_ROLE}))
 
-	def test_permissions_on_our_doctypes_are_removed(self):
+	def test_secrets_and_permissions_of_our_doctypes_are_removed(self):
+		server = make_server(title="_Test WooCommerce Server Uninstall")
 		frappe.get_doc(
 			{"doctype": "Custom DocPerm", "parent": "WooCommerce Server", "role": "System Manager", "read": 1}
 		).insert()
+		self.assertTrue(frappe.db.exists("__Auth", {"doctype": "WooCommerce Server", "name": server.name}))
 
-		delete_permissions(["WooCommerce Server"])
+		delete_records_about(["WooCommerce Server"])
 
+		self.assertFalse(frappe.db.exists("__Auth", {"doctype": "WooCommerce Server"}))
 		self.assertFalse(frappe.db.exists("Custom DocPerm", {"parent": "WooCommerce Server"}))
 
 	def test_scheduled_jobs_are_removed(self):
