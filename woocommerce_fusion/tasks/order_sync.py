@@ -1,0 +1,218 @@
+"""The order sync as background jobs: the hourly run, its page jobs, and single orders.
+
+A run lists the shop's changed orders in the dispatcher job and hands each page of 100 orders
+to its own job, so a big shop is worked through by as many workers as the bench has, and the
+dispatcher never waits on its children (a bench with one worker would deadlock). Whoever
+finishes last, the dispatcher or a page job, completes the run (see the Sync Action's fan-in).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import frappe
+from frappe import _
+from frappe.utils import cint
+
+from woocommerce_fusion.engine.errors import describe
+from woocommerce_fusion.engine.sync.orders import SyncCounts, run_order_sync, sync_order_page
+from woocommerce_fusion.engine.sync.orders import sync_one_order as sync_order_pair
+from woocommerce_fusion.erp.adapter import FrappeErp
+from woocommerce_fusion.erp.connection import get_client, get_settings
+from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
+	DOCTYPE as SYNC_ACTION,
+)
+from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
+	SyncType,
+	add_counts,
+	close_listing,
+	create_sync_action,
+	enqueue_sync_action,
+	mark_failed,
+	own_sync,
+	record_page,
+	run_sync_action,
+	set_cursor_until,
+)
+
+ORDER_SYNC = "WooCommerce Order Sync"
+PAGE_JOB = "woocommerce_fusion.tasks.order_sync.process_order_page"
+
+
+# -- full runs --------------------------------------------------------------------------------
+
+
+def run_hourly_order_sync() -> None:
+	"""Scheduler (hourly_long): one Orders run for every enabled shop with order sync on."""
+	servers = frappe.get_all(
+		"WooCommerce Server", filters={"enabled": 1, "enable_order_sync": 1}, pluck="name", order_by="name"
+	)
+	for server in servers:
+		start_order_sync(server)
+
+
+def start_order_sync(server: str, synchronize_all: bool = False) -> str:
+	"""Queue an Orders run for the shop; returns the Sync Action's name."""
+	name = create_sync_action(server, SyncType.ORDERS, synchronize_all=synchronize_all)
+	enqueue_sync_action(name)
+	return name
+
+
+def run_orders(action: frappe._dict) -> None:
+	"""The dispatcher: list the changed orders and fan the pages out."""
+	server = action.woocommerce_server
+	settings = get_settings(server)
+	client = get_client(server, sync_action=action.name)
+	since = None if action.synchronize_all == "Yes" else settings.last_synchronised_on
+	now = datetime.now(timezone.utc)
+	set_cursor_until(action.name, now.replace(tzinfo=None))
+
+	erp = FrappeErp()
+	fan_out = PageFanOut(action.name, server)
+	result = run_order_sync(erp, client, settings, since=since, now=now, page_sink=fan_out)
+	counts = result.counts
+	inline = fan_out.kept_back()
+	if inline:
+		counts.add(sync_order_page(erp, client, settings, inline))
+	close_listing(
+		action.name,
+		pages_expected=fan_out.enqueued,
+		counts=counts,
+		cursor_complete=result.next_cursor is not None,
+	)
+	frappe.db.commit()
+
+
+class PageFanOut:
+	"""The engine's page sink: one background job per page of orders.
+
+	The first page is kept back until a second one comes, so a run with a single page (every
+	hourly run of a quiet shop) is processed in the dispatcher without a second job.
+	"""
+
+	def __init__(self, action: str, server: str):
+		self.action = action
+		self.server = server
+		self.enqueued = 0
+		self._first: list[dict[str, Any]] | None = None
+
+	def __call__(self, orders: list[dict[str, Any]]) -> None:
+		if self._first is None and self.enqueued == 0:
+			self._first = orders
+			return
+		if self._first is not None:
+			self._enqueue(self._first)
+			self._first = None
+		self._enqueue(orders)
+
+	def kept_back(self) -> list[dict[str, Any]] | None:
+		"""The page to process inline: the only one of the run, if there was just one."""
+		return self._first
+
+	def _enqueue(self, orders: list[dict[str, Any]]) -> None:
+		# The orders travel in the job (RQ pickles them), so the page job reads nothing twice.
+		frappe.enqueue(PAGE_JOB, queue="long", action=self.action, server=self.server, orders=orders)
+		self.enqueued += 1
+
+
+def process_order_page(action: str, server: str, orders: list[dict[str, Any]]) -> None:
+	"""A page job: sync its orders, then count the page on the run (which may complete it)."""
+	cursor_complete = True
+	try:
+		with own_sync():
+			settings = get_settings(server)
+			client = get_client(server, sync_action=action)
+			counts = sync_order_page(FrappeErp(), client, settings, orders)
+	except Exception as exc:
+		# Failing orders are caught per order by the engine; this is the page as a whole (the
+		# settings or the database). Its orders were not synced, so the cursor must stay.
+		frappe.db.rollback()
+		cursor_complete = False
+		ids = ", ".join(str(order.get("id")) for order in orders)
+		error = describe(exc)
+		counts = SyncCounts(
+			failed=len(orders),
+			errors=[_("Orders {0}: {1}").format(ids, error.splitlines()[0])],
+		)
+		frappe.log_error(
+			title=_("WooCommerce order page of synchronisation {0} failed").format(action),
+			message=error,
+			reference_doctype=SYNC_ACTION,
+			reference_name=action,
+		)
+	record_page(action, counts, cursor_complete=cursor_complete)
+	frappe.db.commit()
+
+
+# -- one order ----------------------------------------------------------------------------------
+
+
+def sync_one_order(server: str, woocommerce_id: int) -> str:
+	"""Sync one order now, in this process, recorded as a "One order" run; returns its name.
+
+	For buttons: it commits, so it must not run inside a transaction that may still roll back.
+	"""
+	name = create_sync_action(server, SyncType.ONE_ORDER, reference=cint(woocommerce_id))
+	frappe.db.commit()
+	run_sync_action(name)
+	return name
+
+
+def enqueue_one_order(server: str, woocommerce_id: int) -> str | None:
+	"""Queue a sync of one order once the current transaction commits; for document hooks.
+
+	A job already waiting for the same order will read the change too, so none is added. This
+	only saves work; two runs of one order at once are kept apart by the lock on its sync row.
+	"""
+	from frappe.utils.background_jobs import get_job
+	from rq.job import JobStatus
+
+	key = (server, cint(woocommerce_id))
+	scheduled = frappe.flags.setdefault("woocommerce_orders_scheduled", set())
+	if key in scheduled:
+		return None
+	job_id = f"woocommerce_fusion::order::{server}::{cint(woocommerce_id)}"
+	job = get_job(job_id)
+	status = job.get_status() if job else None
+	if status == JobStatus.QUEUED:
+		return None
+	if job and status != JobStatus.STARTED:
+		# RQ keeps finished jobs for a while; a new job under the same id must replace it.
+		job.delete()
+	name = create_sync_action(server, SyncType.ONE_ORDER, reference=cint(woocommerce_id))
+	# A running job may have read the order before this change: queue one more behind it.
+	enqueue_sync_action(name, queue="default", job_id=None if status == JobStatus.STARTED else job_id)
+	scheduled.add(key)
+	return name
+
+
+def run_one_order(action: frappe._dict) -> None:
+	"""The runner of a "One order" action: fetch the order and compare it with its Sales Order."""
+	server = action.woocommerce_server
+	woocommerce_id = cint(action.reference)
+	settings = get_settings(server)
+	client = get_client(server, sync_action=action.name)
+	erp = FrappeErp()
+	order = client.get(f"orders/{woocommerce_id}")
+	linked = erp.find_sales_orders(server, [woocommerce_id]).get(woocommerce_id)
+	outcome = sync_order_pair(erp, client, settings, order, linked)
+
+	counts = SyncCounts(fetched=1)
+	setattr(counts, outcome, 1)
+	if outcome == "failed":
+		# The pipeline recorded the failure on the order's row; the run shows it too, because
+		# whoever pressed the button is looking at the run.
+		add_counts(action.name, counts)
+		mark_failed(action.name, order_failure(server, woocommerce_id))
+	else:
+		close_listing(action.name, pages_expected=0, counts=counts)
+	frappe.db.commit()
+
+
+def order_failure(server: str, woocommerce_id: int) -> str:
+	error = frappe.db.get_value(
+		ORDER_SYNC, {"woocommerce_server": server, "woocommerce_id": woocommerce_id}, "error"
+	)
+	head = _("Order {0} failed; its WooCommerce Order Sync row has the details.").format(woocommerce_id)
+	return f"{head}\n\n{error}" if error else head

@@ -1,0 +1,421 @@
+# Copyright (c) 2025, woocommerce_fusion developers
+# For license information, please see license.txt
+
+"""WooCommerce orders as the shop has them now, read through its REST API (a virtual doctype).
+
+Nothing is stored and nothing can be written. Frappe's list endpoints do not check permissions
+for virtual doctypes, so every entry point here does. List filters and paging become the REST
+API's own parameters, so the shop does the filtering and only one page travels.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import cint, flt, get_system_timezone
+from frappe.utils.data import get_timespan_date_range
+
+from woocommerce_fusion.engine.client import MAX_PER_PAGE, WooCommerceClient
+from woocommerce_fusion.engine.errors import FusionError
+from woocommerce_fusion.engine.timeutil import parse_gmt
+from woocommerce_fusion.erp.connection import get_client
+from woocommerce_fusion.tasks.order_sync import sync_one_order
+from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
+	summary,
+)
+
+DOCTYPE = "WooCommerce Order"
+SERVER_DOCTYPE = "WooCommerce Server"
+ORDER_SYNC = "WooCommerce Order Sync"
+NAME_SEPARATOR = "~"
+
+# List fields -> the API's orderby values.
+ORDER_BY = {
+	"date_created": "date",
+	"creation": "date",
+	"woocommerce_id": "id",
+	"name": "id",
+	"date_modified": "modified",
+	"modified": "modified",
+}
+# Date fields -> the API's (after, before) parameters.
+DATE_PARAMS = {
+	"date_created": ("after", "before"),
+	"creation": ("after", "before"),
+	"date_modified": ("modified_after", "modified_before"),
+	"modified": ("modified_after", "modified_before"),
+}
+# Fields whose "like" filter becomes the API's full-text search.
+SEARCH_FIELDS = ("customer_name", "billing_email", "transaction_id")
+
+
+class WooCommerceOrder(Document):
+	def load_from_db(self) -> None:
+		frappe.has_permission(DOCTYPE, "read", throw=True)
+		server, woocommerce_id = split_name(self.name)
+		client = get_client(server, reference=(DOCTYPE, self.name))
+		order = _from_shop(lambda: client.get(f"orders/{woocommerce_id}"))
+		row = to_row(server, order, get_system_timezone())
+		row.update(linked_records([row]).get(row["name"], {}))
+		row["line_items"] = [line_row(line) for line in order.get("line_items") or []]
+		super(Document, self).__init__(row)
+
+	def db_insert(self, *args, **kwargs) -> None:
+		raise_read_only()
+
+	def db_update(self, *args, **kwargs) -> None:
+		raise_read_only()
+
+	def delete(self, *args, **kwargs) -> None:
+		raise_read_only()
+
+	@staticmethod
+	def get_list(args: dict[str, Any]) -> list[dict[str, Any]]:
+		frappe.has_permission(DOCTYPE, "read", throw=True)
+		# The sidebar's group-by counts ask for aggregates the shop cannot give.
+		if args.get("group_by"):
+			return []
+		query = build_query(args.get("filters"), get_system_timezone())
+		query.params.update(order_params(args.get("order_by")))
+		start = cint(args.get("start") or args.get("limit_start"))
+		length = cint(args.get("page_length") or args.get("limit_page_length") or args.get("limit")) or 20
+		servers = query.servers if query.servers is not None else enabled_servers()
+		rows = [
+			to_row(server, order, get_system_timezone())
+			for server, order in fetch_window(servers, query.params, start, length, _client)
+		]
+		linked = linked_records(rows)
+		for row in rows:
+			row.update(linked.get(row["name"], {}))
+		if args.get("pluck"):
+			return [row.get(args["pluck"]) for row in rows]
+		return [frappe._dict(row) for row in rows]
+
+	@staticmethod
+	def get_count(args: dict[str, Any]) -> int:
+		frappe.has_permission(DOCTYPE, "read", throw=True)
+		query = build_query(args.get("filters"), get_system_timezone())
+		servers = query.servers if query.servers is not None else enabled_servers()
+		return sum(count_orders(_client(server), query.params) for server in servers)
+
+	@staticmethod
+	def get_stats(args: dict[str, Any]) -> dict[str, list]:
+		"""The sidebar's tag counts: orders in the shop carry no ERPNext tags."""
+		frappe.has_permission(DOCTYPE, "read", throw=True)
+		return {}
+
+
+# -- names and rows ----------------------------------------------------------------------------
+
+
+def order_name(server: str, woocommerce_id: int) -> str:
+	return f"{server}{NAME_SEPARATOR}{int(woocommerce_id)}"
+
+
+def split_name(name: str) -> tuple[str, int]:
+	server, _sep, woocommerce_id = str(name).rpartition(NAME_SEPARATOR)
+	if not server or not woocommerce_id.isdigit():
+		frappe.throw(
+			_("{0} is not a WooCommerce Order name (webshop~order id).").format(name),
+			frappe.DoesNotExistError,
+		)
+	return server, int(woocommerce_id)
+
+
+def to_row(server: str, order: dict[str, Any], time_zone: str) -> dict[str, Any]:
+	"""A shop order as the doctype's fields; dates in the system's time zone, as Desk shows them."""
+	billing = order.get("billing") or {}
+	customer = " ".join(part for part in (billing.get("first_name"), billing.get("last_name")) if part)
+	created = system_time(order.get("date_created_gmt"), time_zone)
+	modified = system_time(order.get("date_modified_gmt"), time_zone) or created
+	return {
+		"doctype": DOCTYPE,
+		"name": order_name(server, order["id"]),
+		"docstatus": 0,
+		"creation": created,
+		"modified": modified,
+		"woocommerce_server": server,
+		"woocommerce_id": int(order["id"]),
+		"status": order.get("status") or "",
+		"date_created": created,
+		"date_modified": modified,
+		"customer_name": customer or billing.get("company") or "",
+		"billing_email": billing.get("email") or "",
+		"payment_method_title": order.get("payment_method_title") or "",
+		"transaction_id": order.get("transaction_id") or "",
+		"currency": order.get("currency") or "",
+		"total": flt(order.get("total")),
+		"total_tax": flt(order.get("total_tax")),
+		"shipping_total": flt(order.get("shipping_total")),
+		"discount_total": flt(order.get("discount_total")),
+		"customer_note": order.get("customer_note") or "",
+	}
+
+
+def line_row(line: dict[str, Any]) -> dict[str, Any]:
+	return {
+		"doctype": "WooCommerce Order Item",
+		"line_id": cint(line.get("id")),
+		"product_id": cint(line.get("product_id")),
+		"variation_id": cint(line.get("variation_id")),
+		"sku": line.get("sku") or "",
+		"item_name": line.get("name") or "",
+		"quantity": flt(line.get("quantity")),
+		"price": flt(line.get("price")),
+		"total": flt(line.get("total")),
+		"total_tax": flt(line.get("total_tax")),
+	}
+
+
+def linked_records(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+	"""The sync row and Sales Order of each listed order, in one query."""
+	by_sync_name = {f"{row['woocommerce_server']}-{row['woocommerce_id']}": row["name"] for row in rows}
+	if not by_sync_name:
+		return {}
+	found = frappe.get_all(
+		ORDER_SYNC,
+		filters={"name": ("in", list(by_sync_name))},
+		fields=["name", "status", "sales_order"],
+	)
+	return {
+		by_sync_name[sync.name]: {
+			"order_sync": sync.name,
+			"sync_status": sync.status,
+			"sales_order": sync.sales_order,
+		}
+		for sync in found
+	}
+
+
+def system_time(value: Any, time_zone: str) -> datetime | None:
+	moment = parse_gmt(value)
+	if moment is None:
+		return None
+	return moment.astimezone(ZoneInfo(time_zone)).replace(tzinfo=None)
+
+
+def raise_read_only() -> None:
+	frappe.throw(
+		_("WooCommerce Orders are read from the shop; change the order in WooCommerce."),
+		title=_("Read only"),
+	)
+
+
+# -- filters and paging -> REST parameters -----------------------------------------------------
+
+
+@dataclass
+class OrderQuery:
+	# None: every enabled webshop.
+	servers: list[str] | None = None
+	params: dict[str, Any] = field(default_factory=dict)
+
+
+def normalise_filters(filters: Any) -> list[tuple[str, str, Any]]:
+	"""Frappe's filter shapes (dict, [field, op, value], [doctype, field, op, value]) as triples."""
+	if not filters:
+		return []
+	if isinstance(filters, str):
+		filters = json.loads(filters)
+	if isinstance(filters, dict):
+		triples = []
+		for fieldname, value in filters.items():
+			if isinstance(value, list | tuple) and len(value) == 2 and isinstance(value[0], str):
+				triples.append((fieldname, value[0], value[1]))
+			else:
+				triples.append((fieldname, "=", value))
+		filters = triples
+	normalised = []
+	for entry in filters:
+		entry = list(entry)
+		if len(entry) >= 4:
+			entry = entry[1:4]
+		if len(entry) == 2:
+			entry = [entry[0], "=", entry[1]]
+		fieldname, operator, value = entry
+		normalised.append((fieldname, str(operator).strip().lower(), value))
+	return normalised
+
+
+def build_query(filters: Any, time_zone: str) -> OrderQuery:
+	"""The REST parameters for the list's filters; a filter the API cannot apply is refused
+	rather than ignored, so the list never shows orders the user filtered out."""
+	query = OrderQuery()
+	for fieldname, operator, value in normalise_filters(filters):
+		if fieldname == "woocommerce_server" and operator in ("=", "in"):
+			query.servers = _values(value)
+		elif fieldname == "status" and operator in ("=", "in"):
+			query.params["status"] = _values(value)
+		elif fieldname in ("woocommerce_id", "name") and operator in ("=", "in"):
+			_filter_ids(query, fieldname, _values(value))
+		elif fieldname == "name" and operator == "like":
+			query.params["search"] = str(value).strip("%")
+		elif fieldname in SEARCH_FIELDS and operator == "like":
+			query.params["search"] = str(value).strip("%")
+		elif fieldname in DATE_PARAMS:
+			_filter_dates(query, fieldname, operator, value, time_zone)
+		else:
+			frappe.throw(
+				_("WooCommerce Orders cannot be filtered by {0} {1}.").format(
+					_(frappe.get_meta(DOCTYPE).get_label(fieldname)), operator
+				),
+				title=_("Filter not supported"),
+			)
+	return query
+
+
+def _values(value: Any) -> list[str]:
+	if isinstance(value, str):
+		return [part.strip() for part in value.split(",") if part.strip()]
+	return [str(part) for part in value or []]
+
+
+def _filter_ids(query: OrderQuery, fieldname: str, values: list[str]) -> None:
+	ids = []
+	for value in values:
+		if fieldname == "name":
+			server, woocommerce_id = split_name(value)
+			query.servers = sorted({*(query.servers or []), server})
+			ids.append(woocommerce_id)
+		elif str(value).isdigit():
+			ids.append(int(value))
+	# An id that cannot exist matches nothing, rather than everything.
+	query.params["include"] = ids or [0]
+
+
+def _filter_dates(query: OrderQuery, fieldname: str, operator: str, value: Any, time_zone: str) -> None:
+	after_param, before_param = DATE_PARAMS[fieldname]
+	if operator == "timespan":
+		value, operator = get_timespan_date_range(str(value)), "between"
+	if operator == "between":
+		start, end = value
+		query.params[after_param] = gmt(start, time_zone, end_of_day=False)
+		query.params[before_param] = gmt(end, time_zone, end_of_day=True)
+	elif operator in (">", ">="):
+		query.params[after_param] = gmt(value, time_zone, end_of_day=False)
+	elif operator in ("<", "<="):
+		query.params[before_param] = gmt(value, time_zone, end_of_day=operator == "<=")
+	elif operator == "=":
+		query.params[after_param] = gmt(value, time_zone, end_of_day=False)
+		query.params[before_param] = gmt(value, time_zone, end_of_day=True)
+	else:
+		frappe.throw(_("WooCommerce Orders cannot be filtered by date with {0}.").format(operator))
+	# The values are converted to UTC above; say so, or the shop reads them in its own zone.
+	query.params["dates_are_gmt"] = "true"
+
+
+def gmt(value: Any, time_zone: str, *, end_of_day: bool) -> str:
+	"""A filter's date or date-time (system time) as the API's ISO date-time in UTC.
+
+	A bare date means the whole day: from its first second, or up to its last one.
+	"""
+	if isinstance(value, datetime):
+		moment = value
+	elif isinstance(value, date):
+		moment = datetime.combine(value, time.max if end_of_day else time.min)
+	else:
+		text = str(value).strip()
+		if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+			moment = datetime.combine(date.fromisoformat(text), time.max if end_of_day else time.min)
+		else:
+			moment = datetime.fromisoformat(text)
+	if moment.tzinfo is None:
+		moment = moment.replace(tzinfo=ZoneInfo(time_zone))
+	return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0).isoformat()
+
+
+def order_params(order_by: str | None) -> dict[str, str]:
+	"""Frappe's "`tabX`.`field` desc" as orderby/order; newest first by default."""
+	fieldname, direction = "date_created", "desc"
+	if order_by:
+		first = str(order_by).split(",")[0].strip()
+		parts = first.split()
+		fieldname = parts[0].split(".")[-1].strip("`")
+		if len(parts) > 1:
+			direction = parts[1].lower()
+	return {
+		"orderby": ORDER_BY.get(fieldname, "date"),
+		"order": "asc" if direction == "asc" else "desc",
+	}
+
+
+def fetch_window(
+	servers: list[str],
+	params: dict[str, Any],
+	start: int,
+	length: int,
+	client_for: Callable[[str], WooCommerceClient],
+) -> list[tuple[str, dict[str, Any]]]:
+	"""Rows start .. start+length of the webshops' lists one after the other, using the API's
+	page/per_page; each shop's X-WP-Total says how far its list reaches."""
+	rows: list[tuple[str, dict[str, Any]]] = []
+	skip = start
+	for server in servers:
+		wanted = length - len(rows)
+		if wanted <= 0:
+			break
+		orders, total = fetch_range(client_for(server), params, skip, wanted)
+		rows.extend((server, order) for order in orders)
+		skip = max(0, skip - total)
+	return rows
+
+
+def fetch_range(
+	client: WooCommerceClient, params: dict[str, Any], skip: int, wanted: int
+) -> tuple[list[dict[str, Any]], int]:
+	"""Orders skip .. skip+wanted of one shop's list, and the list's total."""
+	per_page = max(1, min(wanted, MAX_PER_PAGE))
+	page = skip // per_page + 1
+	offset = skip % per_page
+	collected: list[dict[str, Any]] = []
+	total = 0
+	query = {**params, "per_page": per_page}
+	while True:
+		result = _from_shop(lambda page=page: client.get_page("orders", query, page))
+		total = result.total
+		collected.extend(result.items)
+		if len(collected) - offset >= wanted or not result.items or page >= result.total_pages:
+			break
+		page += 1
+	return collected[offset : offset + wanted], total
+
+
+def count_orders(client: WooCommerceClient, params: dict[str, Any]) -> int:
+	return _from_shop(lambda: client.get_page("orders", {**params, "per_page": 1}, 1)).total
+
+
+def enabled_servers() -> list[str]:
+	return frappe.get_all(SERVER_DOCTYPE, filters={"enabled": 1}, pluck="name", order_by="name")
+
+
+def _client(server: str) -> WooCommerceClient:
+	return get_client(server, reference=(SERVER_DOCTYPE, server))
+
+
+def _from_shop(call: Callable[[], Any]) -> Any:
+	"""A failed call to the shop as a message in Desk instead of a traceback."""
+	try:
+		return call()
+	except FusionError as exc:
+		frappe.throw(str(exc), title=_("WooCommerce"), exc=frappe.ValidationError)
+
+
+# -- the form's action -----------------------------------------------------------------------
+
+
+@frappe.whitelist()
+def sync_woocommerce_order(name: str) -> dict:
+	"""Actions > "Sync this Order with ERPNext"."""
+	frappe.has_permission(DOCTYPE, "read", throw=True)
+	frappe.has_permission(ORDER_SYNC, "write", throw=True)
+	server, woocommerce_id = split_name(name)
+	return summary(sync_one_order(server, woocommerce_id))
