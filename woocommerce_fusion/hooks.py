@@ -21,3 +21,22 @@ before_uninstall = "woocommerce_fusion.install.before_uninstall"
 # WooCommerceRequestLog.clear_old_logs).
 
 default_log_clearing_doctypes = {"WooCommerce Request Log": 30}
+
+# Order sync
+# ----------
+# Changes to a web order's Sales Order reach the shop through a background sync of that order.
+# on_change is needed for closing and cancelling, which ERPNext writes with db_set.
+
+doc_events = {
+	"Sales Order": {
+		"on_submit": "woocommerce_fusion.erp.sales_order_hooks.on_submit",
+		"on_update_after_submit": "woocommerce_fusion.erp.sales_order_hooks.on_update_after_submit",
+		"on_change": "woocommerce_fusion.erp.sales_order_hooks.on_change",
+	}
+}
+
+scheduler_events = {
+	"hourly_long": ["woocommerce_fusion.tasks.order_sync.run_hourly_order_sync"],
+}
+
+doctype_js = {"Sales Order": "public/js/sales_order.js"}
