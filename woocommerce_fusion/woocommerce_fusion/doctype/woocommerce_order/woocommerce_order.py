@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -293,41 +293,59 @@ def _filter_ids(query: OrderQuery, fieldname: str, values: list[str]) -> None:
 
 
 def _filter_dates(query: OrderQuery, fieldname: str, operator: str, value: Any, time_zone: str) -> None:
+	"""Frappe's date conditions as the API's bounds, which are both exclusive."""
 	after_param, before_param = DATE_PARAMS[fieldname]
 	if operator == "timespan":
 		value, operator = get_timespan_date_range(str(value)), "between"
 	if operator == "between":
 		start, end = value
-		query.params[after_param] = gmt(start, time_zone, end_of_day=False)
-		query.params[before_param] = gmt(end, time_zone, end_of_day=True)
+		lower, upper = first_moment(start), after_last_moment(end)
 	elif operator in (">", ">="):
-		query.params[after_param] = gmt(value, time_zone, end_of_day=False)
+		lower, upper = (after_last_moment(value) if operator == ">" else first_moment(value)), None
 	elif operator in ("<", "<="):
-		query.params[before_param] = gmt(value, time_zone, end_of_day=operator == "<=")
+		lower, upper = None, (first_moment(value) if operator == "<" else after_last_moment(value))
 	elif operator == "=":
-		query.params[after_param] = gmt(value, time_zone, end_of_day=False)
-		query.params[before_param] = gmt(value, time_zone, end_of_day=True)
+		lower, upper = first_moment(value), after_last_moment(value)
 	else:
 		frappe.throw(_("WooCommerce Orders cannot be filtered by date with {0}.").format(operator))
-	# The values are converted to UTC above; say so, or the shop reads them in its own zone.
+	if lower is not None:
+		query.params[after_param] = to_gmt(lower - ONE_SECOND, time_zone)
+	if upper is not None:
+		query.params[before_param] = to_gmt(upper, time_zone)
+	# The bounds are converted to UTC; say so, or the shop reads them in its own time zone.
 	query.params["dates_are_gmt"] = "true"
 
 
-def gmt(value: Any, time_zone: str, *, end_of_day: bool) -> str:
-	"""A filter's date or date-time (system time) as the API's ISO date-time in UTC.
+ONE_SECOND = timedelta(seconds=1)
 
-	A bare date means the whole day: from its first second, or up to its last one.
-	"""
-	if isinstance(value, datetime):
-		moment = value
-	elif isinstance(value, date):
-		moment = datetime.combine(value, time.max if end_of_day else time.min)
-	else:
-		text = str(value).strip()
-		if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-			moment = datetime.combine(date.fromisoformat(text), time.max if end_of_day else time.min)
-		else:
-			moment = datetime.fromisoformat(text)
+
+def parse_moment(value: Any) -> datetime | date:
+	"""A filter value: a date (a whole day) or a date-time (to the second), in system time."""
+	if isinstance(value, datetime | date):
+		return value
+	text = str(value).strip()
+	if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+		return date.fromisoformat(text)
+	return datetime.fromisoformat(text)
+
+
+def first_moment(value: Any) -> datetime:
+	moment = parse_moment(value)
+	if isinstance(moment, datetime):
+		return moment
+	return datetime.combine(moment, time.min)
+
+
+def after_last_moment(value: Any) -> datetime:
+	"""The first moment after the value: the next day for a date, the next second otherwise."""
+	moment = parse_moment(value)
+	if isinstance(moment, datetime):
+		return moment.replace(microsecond=0) + ONE_SECOND
+	return datetime.combine(moment + timedelta(days=1), time.min)
+
+
+def to_gmt(moment: datetime, time_zone: str) -> str:
+	"""A system-time moment as the API's ISO date-time in UTC."""
 	if moment.tzinfo is None:
 		moment = moment.replace(tzinfo=ZoneInfo(time_zone))
 	return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0).isoformat()
@@ -355,38 +373,43 @@ def fetch_window(
 	length: int,
 	client_for: Callable[[str], WooCommerceClient],
 ) -> list[tuple[str, dict[str, Any]]]:
-	"""Rows start .. start+length of the webshops' lists one after the other, using the API's
-	page/per_page; each shop's X-WP-Total says how far its list reaches."""
+	"""Rows start .. start+length of the webshops' lists one after the other, in the API's
+	page/per_page. A page past the end of a list tells nothing about its length (WordPress then
+	answers X-WP-Total 0), so a shop that may lie wholly before the window is counted first."""
 	rows: list[tuple[str, dict[str, Any]]] = []
 	skip = start
 	for server in servers:
 		wanted = length - len(rows)
 		if wanted <= 0:
 			break
-		orders, total = fetch_range(client_for(server), params, skip, wanted)
+		client = client_for(server)
+		if skip and len(servers) > 1:
+			total = count_orders(client, params)
+			if skip >= total:
+				skip -= total
+				continue
+		orders = fetch_range(client, params, skip, wanted)
 		rows.extend((server, order) for order in orders)
-		skip = max(0, skip - total)
+		skip = 0
 	return rows
 
 
 def fetch_range(
 	client: WooCommerceClient, params: dict[str, Any], skip: int, wanted: int
-) -> tuple[list[dict[str, Any]], int]:
-	"""Orders skip .. skip+wanted of one shop's list, and the list's total."""
+) -> list[dict[str, Any]]:
+	"""Orders skip .. skip+wanted of one shop's list."""
 	per_page = max(1, min(wanted, MAX_PER_PAGE))
 	page = skip // per_page + 1
 	offset = skip % per_page
 	collected: list[dict[str, Any]] = []
-	total = 0
 	query = {**params, "per_page": per_page}
 	while True:
 		result = _from_shop(lambda page=page: client.get_page("orders", query, page))
-		total = result.total
 		collected.extend(result.items)
 		if len(collected) - offset >= wanted or not result.items or page >= result.total_pages:
 			break
 		page += 1
-	return collected[offset : offset + wanted], total
+	return collected[offset : offset + wanted]
 
 
 def count_orders(client: WooCommerceClient, params: dict[str, Any]) -> int:

@@ -1,0 +1,429 @@
+# Copyright (c) 2025, woocommerce_fusion developers
+# For license information, please see license.txt
+
+"""The queue: states, superseding, the fan-out of an Orders run and its race-free fan-in.
+
+Runs commit (a claim must be visible to other workers at once), so each test removes the rows
+of its webshops before it starts instead of relying on a rollback.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from unittest.mock import patch
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import now_datetime
+
+from woocommerce_fusion.engine.sync.orders import RunResult, SyncCounts
+from woocommerce_fusion.tasks import order_sync
+from woocommerce_fusion.testing.shop import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
+from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
+	DOCTYPE,
+	STALE_AFTER,
+	State,
+	SyncType,
+	claim,
+	close_listing,
+	create_sync_action,
+	finalise,
+	record_page,
+	run_sync_action,
+	set_cursor_until,
+	synchronize_now,
+)
+
+SERVER = "_Test WooCommerce Sync"
+OTHER_SERVER = "_Test WooCommerce Sync Other"
+COMPANY = "_Test Company 2"
+ABBR = "_TC2"
+TEST_USER = "wcf-no-roles@example.com"
+
+
+def make_server(title: str, url: str = "http://127.0.0.1:9", **values) -> str:
+	"""A WooCommerce Server for tests; the keys are the test shop's unless given."""
+	if frappe.db.exists("WooCommerce Server", title):
+		doc = frappe.get_doc("WooCommerce Server", title)
+	else:
+		doc = frappe.new_doc("WooCommerce Server")
+		doc.title = title
+	doc.update(
+		{
+			"woocommerce_server_url": url,
+			"company": COMPANY,
+			# Set, or Frappe fills in the user's default warehouse of another company.
+			"default_warehouse": f"Stores - {ABBR}",
+			"enabled": 1,
+			"request_timeout": 10,
+			"consumer_key": DEFAULT_CONSUMER_KEY,
+			"consumer_secret": DEFAULT_CONSUMER_SECRET,
+			"last_synchronised_on": None,
+			**values,
+		}
+	)
+	doc.save(ignore_permissions=True)
+	return doc.name
+
+
+def clear_actions(*servers: str) -> None:
+	frappe.db.delete(DOCTYPE, {"woocommerce_server": ("in", servers)})
+
+
+def state_of(name: str) -> str:
+	return frappe.db.get_value(DOCTYPE, name, "state")
+
+
+def make_user(*roles: str) -> str:
+	"""The test user with exactly these roles (none: a user the app must refuse everything)."""
+	if not frappe.db.exists("User", TEST_USER):
+		frappe.get_doc(
+			{"doctype": "User", "email": TEST_USER, "first_name": "WooCommerce Test", "send_welcome_email": 0}
+		).insert(ignore_permissions=True)
+	user = frappe.get_doc("User", TEST_USER)
+	user.set("roles", [{"role": role} for role in roles])
+	user.save(ignore_permissions=True)
+	return TEST_USER
+
+
+def failing_runner(action: frappe._dict) -> None:
+	raise ConnectionError("The shop is down")
+
+
+class TestWooCommerceSyncAction(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls) -> None:
+		super().setUpClass()
+		make_server(SERVER)
+		make_server(OTHER_SERVER)
+		frappe.db.commit()
+
+	def setUp(self) -> None:
+		clear_actions(SERVER, OTHER_SERVER)
+		frappe.db.set_value("WooCommerce Server", SERVER, {"enabled": 1, "last_synchronised_on": None})
+		frappe.db.commit()
+
+	def tearDown(self) -> None:
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+		clear_actions(SERVER, OTHER_SERVER)
+		frappe.db.commit()
+
+	def start(self, sync_type: str = SyncType.ORDERS, server: str = SERVER, **kwargs) -> str:
+		name = create_sync_action(server, sync_type, **kwargs)
+		self.assertIsNotNone(claim(name))
+		return name
+
+	def make_stale(self, name: str) -> None:
+		frappe.db.set_value(
+			DOCTYPE,
+			name,
+			"modified",
+			now_datetime() - STALE_AFTER - timedelta(minutes=1),
+			update_modified=False,
+		)
+
+	# -- states --------------------------------------------------------------------------------
+
+	def test_new_run_is_queued(self):
+		name = create_sync_action(SERVER, SyncType.ORDERS, synchronize_all=True)
+		doc = frappe.get_doc(DOCTYPE, name)
+		self.assertEqual(doc.state, State.NOT_PROCESSED)
+		self.assertEqual(doc.synchronize_all, "Yes")
+		self.assertFalse(doc.started_on)
+
+	def test_claim_starts_a_run_once(self):
+		name = create_sync_action(SERVER, SyncType.ORDERS)
+		claimed = claim(name)
+		self.assertEqual(claimed.state, State.IN_PROGRESS)
+		doc = frappe.get_doc(DOCTYPE, name)
+		self.assertEqual(doc.state, State.IN_PROGRESS)
+		self.assertTrue(doc.started_on)
+		self.assertEqual(doc.pages_expected, -1)
+		self.assertIsNone(claim(name))
+
+	def test_newer_full_run_aborts_queued_one(self):
+		older = create_sync_action(SERVER, SyncType.ORDERS)
+		other_shop = create_sync_action(OTHER_SERVER, SyncType.ORDERS)
+		newer = create_sync_action(SERVER, SyncType.ORDERS)
+		self.assertEqual(state_of(older), State.ABORTED)
+		self.assertIn(str(newer), frappe.db.get_value(DOCTYPE, older, "error"))
+		self.assertEqual(state_of(newer), State.NOT_PROCESSED)
+		self.assertEqual(state_of(other_shop), State.NOT_PROCESSED)
+		# The aborted run's job still comes; it finds nothing to do.
+		self.assertIsNone(claim(older))
+
+	def test_queued_synchronize_all_is_kept_by_an_incremental_run(self):
+		everything = create_sync_action(SERVER, SyncType.ORDERS, synchronize_all=True)
+		create_sync_action(SERVER, SyncType.ORDERS)
+		self.assertEqual(state_of(everything), State.NOT_PROCESSED)
+		create_sync_action(SERVER, SyncType.ORDERS, synchronize_all=True)
+		self.assertEqual(state_of(everything), State.ABORTED)
+
+	def test_newer_full_run_aborts_stale_run_but_not_a_live_one(self):
+		live = self.start()
+		create_sync_action(SERVER, SyncType.ORDERS)
+		self.assertEqual(state_of(live), State.IN_PROGRESS)
+		self.make_stale(live)
+		create_sync_action(SERVER, SyncType.ORDERS)
+		self.assertEqual(state_of(live), State.ABORTED)
+
+	def test_run_gives_way_to_a_live_run_of_the_same_shop(self):
+		live = self.start()
+		second = create_sync_action(SERVER, SyncType.ORDERS)
+		self.assertIsNone(claim(second))
+		self.assertEqual(state_of(second), State.ABORTED)
+		self.assertEqual(state_of(live), State.IN_PROGRESS)
+		# Another shop runs beside it.
+		self.start(server=OTHER_SERVER)
+
+	def test_stale_run_is_taken_over_at_claim(self):
+		stale = self.start()
+		self.make_stale(stale)
+		second = frappe.get_doc(
+			{"doctype": DOCTYPE, "woocommerce_server": SERVER, "sync_type": SyncType.ORDERS}
+		).insert(ignore_permissions=True)
+		self.assertIsNotNone(claim(second.name))
+		self.assertEqual(state_of(stale), State.ABORTED)
+
+	def test_one_order_never_aborts_a_full_run(self):
+		full = self.start()
+		queued_full = create_sync_action(OTHER_SERVER, SyncType.ORDERS)
+		one = create_sync_action(SERVER, SyncType.ONE_ORDER, reference=42)
+		self.assertIsNotNone(claim(one))
+		create_sync_action(OTHER_SERVER, SyncType.ONE_ORDER, reference=43)
+		self.assertEqual(state_of(full), State.IN_PROGRESS)
+		self.assertEqual(state_of(queued_full), State.NOT_PROCESSED)
+
+	def test_one_order_needs_an_order_id(self):
+		with self.assertRaises(frappe.ValidationError):
+			create_sync_action(SERVER, SyncType.ONE_ORDER)
+		with self.assertRaises(frappe.ValidationError):
+			create_sync_action(SERVER, SyncType.ONE_ORDER, reference="abc")
+
+	def test_disabled_webshop_is_not_found(self):
+		name = create_sync_action(SERVER, SyncType.ORDERS)
+		frappe.db.set_value("WooCommerce Server", SERVER, "enabled", 0)
+		self.assertIsNone(claim(name))
+		doc = frappe.get_doc(DOCTYPE, name)
+		self.assertEqual(doc.state, State.WEBSHOP_NOT_FOUND)
+		self.assertTrue(doc.completed_on)
+
+	def test_deleted_webshop_is_not_found(self):
+		doc = frappe.get_doc(
+			{"doctype": DOCTYPE, "woocommerce_server": "_Test No Such Shop", "sync_type": SyncType.ORDERS}
+		)
+		doc.flags.ignore_links = True
+		doc.insert(ignore_permissions=True)
+		run_sync_action(doc.name)
+		self.assertEqual(state_of(doc.name), State.WEBSHOP_NOT_FOUND)
+		frappe.delete_doc(DOCTYPE, doc.name, force=True, ignore_permissions=True)
+
+	def test_failing_run_is_failed_and_keeps_the_cursor(self):
+		name = create_sync_action(SERVER, SyncType.ORDERS)
+		runner = f"{__name__}.failing_runner"
+		with patch.dict(
+			"woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action.RUNNERS",
+			{SyncType.ORDERS: runner},
+		):
+			run_sync_action(name)
+		doc = frappe.get_doc(DOCTYPE, name)
+		self.assertEqual(doc.state, State.FAILED)
+		self.assertIn("The shop is down", doc.error)
+		self.assertTrue(doc.completed_on)
+		self.assertIsNone(frappe.db.get_value("WooCommerce Server", SERVER, "last_synchronised_on"))
+		self.assertTrue(frappe.db.exists("Error Log", {"reference_name": str(name)}))
+
+	def test_type_without_runner_fails_clearly(self):
+		name = create_sync_action(SERVER, SyncType.STOCK)
+		run_sync_action(name)
+		self.assertEqual(state_of(name), State.FAILED)
+		self.assertIn("Stock", frappe.db.get_value(DOCTYPE, name, "error"))
+
+	# -- fan-in ------------------------------------------------------------------------------
+
+	def cursor(self) -> datetime | None:
+		return frappe.db.get_value("WooCommerce Server", SERVER, "last_synchronised_on")
+
+	def test_cursor_moves_only_when_every_page_is_done(self):
+		name = self.start()
+		until = datetime(2026, 11, 25, 10, 0, 0)
+		set_cursor_until(name, until)
+		# Page jobs may finish before the listing does: the run waits for pages_expected.
+		self.assertFalse(record_page(name, SyncCounts(created=2)))
+		self.assertFalse(record_page(name, SyncCounts(updated=1, errors=["Order 7: broken"])))
+		self.assertFalse(close_listing(name, pages_expected=3, counts=SyncCounts(fetched=250, failed=1)))
+		self.assertEqual(state_of(name), State.IN_PROGRESS)
+		self.assertIsNone(self.cursor())
+
+		self.assertTrue(record_page(name, SyncCounts(unchanged=4, failed=2)))
+		doc = frappe.get_doc(DOCTYPE, name)
+		self.assertEqual(doc.state, State.COMPLETED)
+		self.assertTrue(doc.completed_on)
+		self.assertEqual(
+			(doc.fetched, doc.created, doc.updated, doc.unchanged, doc.failed), (250, 2, 1, 4, 3)
+		)
+		self.assertIn("Order 7: broken", doc.error)
+		self.assertEqual(self.cursor(), until)
+
+		# Exactly once: a late call changes nothing.
+		self.assertFalse(finalise(name))
+		self.assertFalse(record_page(name, SyncCounts(created=1)))
+		self.assertEqual(state_of(name), State.COMPLETED)
+
+	def test_listing_after_all_pages_completes_the_run(self):
+		name = self.start()
+		set_cursor_until(name, datetime(2026, 11, 25, 10, 0, 0))
+		record_page(name, SyncCounts(created=1))
+		record_page(name, SyncCounts(created=1))
+		self.assertTrue(close_listing(name, pages_expected=2, counts=SyncCounts(fetched=2)))
+		self.assertEqual(state_of(name), State.COMPLETED)
+		self.assertEqual(self.cursor(), datetime(2026, 11, 25, 10, 0, 0))
+
+	def test_run_without_pages_completes_at_once(self):
+		name = self.start()
+		set_cursor_until(name, datetime(2026, 11, 25, 10, 0, 0))
+		self.assertTrue(close_listing(name, pages_expected=0, counts=SyncCounts()))
+		self.assertEqual(state_of(name), State.COMPLETED)
+
+	def test_failed_page_keeps_the_cursor(self):
+		name = self.start()
+		set_cursor_until(name, datetime(2026, 11, 25, 10, 0, 0))
+		close_listing(name, pages_expected=2, counts=SyncCounts(fetched=200))
+		record_page(name, SyncCounts(failed=100), cursor_complete=False)
+		self.assertTrue(record_page(name, SyncCounts(created=100)))
+		self.assertEqual(state_of(name), State.COMPLETED)
+		self.assertIsNone(self.cursor())
+
+	def test_incomplete_listing_keeps_the_cursor(self):
+		name = self.start()
+		set_cursor_until(name, datetime(2026, 11, 25, 10, 0, 0))
+		self.assertTrue(close_listing(name, pages_expected=0, counts=SyncCounts(), cursor_complete=False))
+		self.assertIsNone(self.cursor())
+
+	def test_cursor_never_moves_back(self):
+		frappe.db.set_value("WooCommerce Server", SERVER, "last_synchronised_on", datetime(2026, 11, 25, 12))
+		name = self.start()
+		set_cursor_until(name, datetime(2026, 11, 25, 10, 0, 0))
+		close_listing(name, pages_expected=0, counts=SyncCounts())
+		self.assertEqual(self.cursor(), datetime(2026, 11, 25, 12))
+
+	def test_aborted_run_never_completes(self):
+		name = self.start()
+		set_cursor_until(name, datetime(2026, 11, 25, 10, 0, 0))
+		self.make_stale(name)
+		create_sync_action(SERVER, SyncType.ORDERS)
+		self.assertFalse(close_listing(name, pages_expected=0, counts=SyncCounts()))
+		self.assertEqual(state_of(name), State.ABORTED)
+		self.assertIsNone(self.cursor())
+
+	# -- the Orders run: fan-out -------------------------------------------------------------
+
+	def test_orders_run_fans_pages_out_to_jobs(self):
+		pages = [[{"id": n} for n in range(start, start + 3)] for start in (1, 4, 7)]
+
+		def listing(erp, client, settings, *, since, now, page_sink):
+			for page in pages:
+				page_sink(page)
+			return RunResult(counts=SyncCounts(fetched=9), next_cursor=now, pages=3)
+
+		name = create_sync_action(SERVER, SyncType.ORDERS, synchronize_all=True)
+		with (
+			patch.object(order_sync, "run_order_sync", side_effect=listing) as run,
+			patch.object(order_sync, "sync_order_page") as inline,
+			patch("frappe.enqueue") as enqueue,
+		):
+			run_sync_action(name)
+		self.assertIsNone(run.call_args.kwargs["since"])
+		inline.assert_not_called()
+		jobs = [call.kwargs for call in enqueue.call_args_list]
+		self.assertEqual([job["orders"] for job in jobs], pages)
+		self.assertTrue(all(job["queue"] == "long" and job["action"] == name for job in jobs))
+		doc = frappe.get_doc(DOCTYPE, name)
+		self.assertEqual((doc.state, doc.pages_expected, doc.pages_done), (State.IN_PROGRESS, 3, 0))
+		self.assertIsNone(self.cursor())
+
+		cursor_until = doc.cursor_until
+		utc_now = datetime.now(timezone.utc).replace(tzinfo=None)
+		self.assertLess(abs(cursor_until - utc_now), timedelta(minutes=5))
+		for job in jobs:
+			with patch.object(order_sync, "sync_order_page", return_value=SyncCounts(created=3)):
+				order_sync.process_order_page(job["action"], job["server"], job["orders"])
+		doc.reload()
+		self.assertEqual((doc.state, doc.fetched, doc.created), (State.COMPLETED, 9, 9))
+		self.assertEqual(self.cursor(), cursor_until)
+
+	def test_orders_run_with_one_page_works_inline(self):
+		since = datetime(2026, 11, 24, 9, 0, 0)
+		frappe.db.set_value("WooCommerce Server", SERVER, "last_synchronised_on", since)
+
+		def listing(erp, client, settings, *, since, now, page_sink):
+			page_sink([{"id": 1}, {"id": 2}])
+			return RunResult(counts=SyncCounts(fetched=2), next_cursor=now, pages=1)
+
+		name = create_sync_action(SERVER, SyncType.ORDERS)
+		with (
+			patch.object(order_sync, "run_order_sync", side_effect=listing) as run,
+			patch.object(order_sync, "sync_order_page", return_value=SyncCounts(created=2)) as inline,
+			patch("frappe.enqueue") as enqueue,
+		):
+			run_sync_action(name)
+		self.assertEqual(run.call_args.kwargs["since"].replace(tzinfo=None), since)
+		enqueue.assert_not_called()
+		self.assertEqual(inline.call_args.args[3], [{"id": 1}, {"id": 2}])
+		doc = frappe.get_doc(DOCTYPE, name)
+		self.assertEqual((doc.state, doc.fetched, doc.created), (State.COMPLETED, 2, 2))
+		self.assertGreater(self.cursor(), since)
+
+	def test_page_job_that_fails_counts_its_orders_and_keeps_the_cursor(self):
+		name = self.start()
+		set_cursor_until(name, datetime(2026, 11, 25, 10, 0, 0))
+		close_listing(name, pages_expected=1, counts=SyncCounts(fetched=2))
+		# As the dispatcher does; the page job's rollback must not undo the listing's count.
+		frappe.db.commit()
+		with patch.object(order_sync, "sync_order_page", side_effect=RuntimeError("database gone")):
+			order_sync.process_order_page(name, SERVER, [{"id": 5}, {"id": 6}])
+		doc = frappe.get_doc(DOCTYPE, name)
+		self.assertEqual((doc.state, doc.failed), (State.COMPLETED, 2))
+		self.assertIn("5, 6", doc.error)
+		self.assertIsNone(self.cursor())
+
+	def test_unreachable_shop_fails_the_run(self):
+		make_server(SERVER, url="http://127.0.0.1:9")
+		frappe.db.commit()
+		name = create_sync_action(SERVER, SyncType.ORDERS)
+		run_sync_action(name)
+		doc = frappe.get_doc(DOCTYPE, name)
+		self.assertEqual(doc.state, State.FAILED)
+		self.assertIn("Could not connect", doc.error)
+		self.assertIsNone(self.cursor())
+
+	def test_hourly_run_queues_enabled_shops_with_order_sync(self):
+		frappe.db.set_value("WooCommerce Server", SERVER, "enable_order_sync", 1)
+		frappe.db.set_value("WooCommerce Server", OTHER_SERVER, "enable_order_sync", 0)
+		with patch("frappe.enqueue") as enqueue:
+			order_sync.run_hourly_order_sync()
+		queued = frappe.get_all(DOCTYPE, filters={"sync_type": SyncType.ORDERS}, pluck="woocommerce_server")
+		self.assertIn(SERVER, queued)
+		self.assertNotIn(OTHER_SERVER, queued)
+		self.assertTrue(all(call.kwargs["enqueue_after_commit"] for call in enqueue.call_args_list))
+		frappe.db.set_value("WooCommerce Server", SERVER, "enable_order_sync", 0)
+
+	# -- permissions ---------------------------------------------------------------------------
+
+	def test_synchronize_now_starts_a_run(self):
+		with patch("frappe.enqueue") as enqueue:
+			name = synchronize_now(SERVER, SyncType.ORDERS, 1)
+		self.assertEqual(frappe.db.get_value(DOCTYPE, name, "synchronize_all"), "Yes")
+		self.assertEqual(enqueue.call_args.kwargs["action"], name)
+
+	def test_synchronize_now_refuses_a_user_without_the_roles(self):
+		frappe.set_user(make_user())
+		with self.assertRaises(frappe.PermissionError), patch("frappe.enqueue"):
+			synchronize_now(SERVER, SyncType.ORDERS, 0)
+		frappe.set_user("Administrator")
+		self.assertFalse(frappe.db.exists(DOCTYPE, {"woocommerce_server": SERVER}))
+
+	def test_synchronize_now_refuses_single_requests(self):
+		with self.assertRaises(frappe.ValidationError):
+			synchronize_now(SERVER, SyncType.ONE_ORDER, 0)

@@ -1,0 +1,20 @@
+// Copyright (c) 2025, woocommerce_fusion developers
+// For license information, please see license.txt
+
+frappe.ui.form.on("WooCommerce Sync Action", {
+	refresh(frm) {
+		if (frm.doc.error) {
+			frm.add_custom_button(__("Copy error"), () => {
+				frappe.utils.copy_to_clipboard(frm.doc.error);
+			});
+		}
+		if (frm.doc.sync_type === "One order" && frm.doc.reference) {
+			frm.add_custom_button(__("Open Order Sync"), () => {
+				frappe.set_route("Form", "WooCommerce Order Sync", [
+					frm.doc.woocommerce_server,
+					frm.doc.reference,
+				].join("-"));
+			});
+		}
+	},
+});

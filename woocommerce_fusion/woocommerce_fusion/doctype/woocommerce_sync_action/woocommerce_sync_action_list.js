@@ -1,0 +1,104 @@
+// Copyright (c) 2025, woocommerce_fusion developers
+// For license information, please see license.txt
+
+const SYNC_ACTION_COLOURS = {
+	"Not processed": "gray",
+	"In progress": "orange",
+	Completed: "green",
+	"Aborted by another synchronization": "yellow",
+	"Webshop not found": "red",
+	Failed: "red",
+};
+
+frappe.listview_settings["WooCommerce Sync Action"] = {
+	add_fields: ["state", "error"],
+	hide_name_column: true,
+
+	get_indicator(doc) {
+		return [__(doc.state), SYNC_ACTION_COLOURS[doc.state] || "gray", `state,=,${doc.state}`];
+	},
+
+	formatters: {
+		// The first line in the column, the whole text when hovering over it.
+		error(value) {
+			if (!value) return "";
+			const first_line = value.trim().split("\n")[0];
+			return `<span title="${frappe.utils.escape_html(value)}">${frappe.utils.escape_html(
+				first_line
+			)}</span>`;
+		},
+	},
+
+	onload(listview) {
+		for (const [fieldname, label] of [
+			["creation", __("Created On")],
+			["started_on", __("Started On")],
+			["completed_on", __("Completed On")],
+		]) {
+			listview.page.add_field(
+				{
+					fieldtype: "DateRange",
+					fieldname,
+					label,
+					condition: "Between",
+					is_filter: 1,
+					onchange: () => listview.filter_area.refresh_list_view(),
+				},
+				listview.filter_area.standard_filters_wrapper
+			);
+		}
+		listview.page.add_inner_button(__("Refresh"), () => listview.refresh());
+		if (listview.can_create || frappe.boot.user.in_create?.includes(listview.doctype)) {
+			listview.page.add_inner_button(__("Synchronize now"), () => synchronize_now(listview));
+		}
+	},
+};
+
+function synchronize_now(listview) {
+	const dialog = new frappe.ui.Dialog({
+		title: __("Synchronize now"),
+		fields: [
+			{
+				fieldname: "server",
+				fieldtype: "Link",
+				label: __("Webshop"),
+				options: "WooCommerce Server",
+				reqd: 1,
+				get_query: () => ({ filters: { enabled: 1 } }),
+			},
+			{
+				fieldname: "sync_type",
+				fieldtype: "Select",
+				label: __("Type"),
+				options: ["Orders"],
+				default: "Orders",
+				reqd: 1,
+			},
+			{
+				fieldname: "synchronize_all",
+				fieldtype: "Check",
+				label: __("Synchronize all"),
+				description: __(
+					"Ignore the last synchronisation date and fetch everything anew. Takes longer."
+				),
+			},
+		],
+		primary_action_label: __("Synchronize"),
+		primary_action(values) {
+			frappe
+				.call({
+					method: "woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action.synchronize_now",
+					args: values,
+				})
+				.then(({ message }) => {
+					dialog.hide();
+					frappe.show_alert({
+						message: __("Synchronisation {0} started.", [message]),
+						indicator: "green",
+					});
+					listview.refresh();
+				});
+		},
+	});
+	dialog.show();
+}
