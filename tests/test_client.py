@@ -203,4 +203,5 @@ def test_logged_exchanges_contain_no_secret(woo_shop, fake_time):
 			for secret in secrets:
 				assert secret not in text, f"{secret} leaked in {exchange.method} {exchange.endpoint}"
 			assert "oauth_signature=" not in text or "oauth_signature=[redacted]" in text
-	assert any(e.query.get("oauth_signature") == "[redacted]" for e in exchanges)
+	assert any(e.query.get("consumer_secret") == "[redacted]" for e in exchanges)
+	assert not any("oauth_nonce" in e.query for e in exchanges), "per-request OAuth noise is not logged"

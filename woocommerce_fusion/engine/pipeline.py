@@ -87,6 +87,10 @@ def resolve_parties(erp: ErpPort, plan: SalesOrderPlan) -> ResolvedParties:
 	return resolved
 
 
+def _cancelled_in_shop(order: dict[str, Any] | None) -> bool:
+	return bool(order) and str(order.get("status", "")).lower() in CANCELLED_IN_SHOP
+
+
 def _create_sales_order(ctx: StepContext) -> None:
 	record, erp = ctx.record, ctx.erp
 	existing = erp.find_sales_orders(record.server, [record.woocommerce_id]).get(record.woocommerce_id)
@@ -95,7 +99,7 @@ def _create_sales_order(ctx: StepContext) -> None:
 		record.sales_order = existing.name
 		record.status = Status.DUPLICATE_SALES_ORDER
 		return
-	if str(ctx.order.get("status", "")).lower() in CANCELLED_IN_SHOP:
+	if _cancelled_in_shop(ctx.order):
 		record.status = Status.CANCELLED
 		return
 	plan = map_order(ctx.order, ctx.settings, exchange_rate=erp.exchange_rate)
@@ -148,6 +152,10 @@ def process_order(
 	"""Run the pipeline for one order under its lock; returns the record as committed."""
 	clock = now or (lambda: datetime.now(timezone.utc))
 	record = erp.lock_order(settings.name, woocommerce_id)
+	if record.status == Status.CANCELLED and _cancelled_in_shop(payload or record.payload):
+		# Still cancelled: a moved timestamp alone is no reason to write.
+		erp.rollback()
+		return record
 	store_payload(record, payload)
 	steps = pending_steps(record)
 	if not steps:
