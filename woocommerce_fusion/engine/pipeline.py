@@ -132,7 +132,12 @@ def store_payload(record: OrderRecord, payload: dict[str, Any] | None) -> bool:
 	if payload is None:
 		return False
 	modified = parse_gmt(payload.get("date_modified_gmt"))
-	if record.payload is not None and record.date_modified_gmt and modified and modified < record.date_modified_gmt:
+	if (
+		record.payload is not None
+		and record.date_modified_gmt
+		and modified
+		and modified < record.date_modified_gmt
+	):
 		return False
 	if record.payload == payload:
 		return False

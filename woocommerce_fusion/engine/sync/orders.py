@@ -223,7 +223,9 @@ def sync_one_order(
 	return "updated"
 
 
-def _apply_content(erp: ErpPort, settings: ServerSettings, order: dict[str, Any], linked: SalesOrderRef) -> None:
+def _apply_content(
+	erp: ErpPort, settings: ServerSettings, order: dict[str, Any], linked: SalesOrderRef
+) -> None:
 	plan = map_order(order, settings, exchange_rate=erp.exchange_rate)
 	if linked.docstatus == 0:
 		erp.replace_sales_order_content(linked.name, plan, resolve_parties(erp, plan))
