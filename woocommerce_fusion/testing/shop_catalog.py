@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from woocommerce_fusion.testing.shop_util import RestError, StoreClock, money, to_decimal
+from woocommerce_fusion.testing.shop_util import RestError, StoreClock
 
 # Stands for the shop's URL inside stored JSON; replaced when rendering, so the port can be
 # chosen after seeding.
@@ -384,17 +384,3 @@ def coupon_json(
 		"virtual": False,
 		"meta_data": [],
 	}
-
-
-def stock_after(product: dict[str, Any], delta: int) -> int | None:
-	if not product.get("manage_stock") or product.get("stock_quantity") is None:
-		return None
-	return int(product["stock_quantity"]) + delta
-
-
-def catalogue_price(product: dict[str, Any]) -> Decimal:
-	return to_decimal(product.get("price"))
-
-
-def format_price(value: Decimal) -> str:
-	return money(value)

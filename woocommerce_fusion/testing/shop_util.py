@@ -150,7 +150,7 @@ def parse_wp_date(text: str | None, zone: ZoneInfo | None = None) -> datetime | 
 	"""Read a date_* (store-local, needs zone) or *_gmt (UTC) string from an order payload."""
 	if not text:
 		return None
-	naive = datetime.strptime(text[:19], WP_DATE)
+	naive = datetime.fromisoformat(text[:19])
 	return naive.replace(tzinfo=zone or UTC).astimezone(UTC)
 
 
