@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from functools import partial
+from weakref import WeakKeyDictionary
 
 import frappe
 from frappe import _
@@ -36,14 +38,20 @@ class ParallelWorkerError(FusionError):
 # -- named locks -----------------------------------------------------------------------------
 
 
+# The named locks each database connection holds, released when its transaction ends. Kept per
+# connection rather than in frappe.local.flags, which a thread's second connection would share.
+_held_locks: WeakKeyDictionary[object, set[str]] = WeakKeyDictionary()
+
+
 def hold_lock(key: str) -> None:
 	"""Take the named lock `key` until the current transaction commits or rolls back."""
-	held: set[str] = frappe.local.flags.setdefault("woocommerce_named_locks", set())
+	db = frappe.local.db
+	held = _held_locks.setdefault(db, set())
 	# MariaDB lock names are limited to 64 characters and shared by every site on the server.
 	lock = "wcf-" + hashlib.sha256(f"{frappe.local.site}:{key}".encode()).hexdigest()[:56]
 	if lock in held:
 		return
-	got = frappe.db.sql("select get_lock(%s, %s)", (lock, NAMED_LOCK_TIMEOUT))[0][0]
+	got = db.sql("select get_lock(%s, %s)", (lock, NAMED_LOCK_TIMEOUT))[0][0]
 	if got != 1:
 		raise ParallelWorkerError(
 			_("Another job has been creating {0} for {1} seconds; the order is retried later.").format(
@@ -51,15 +59,14 @@ def hold_lock(key: str) -> None:
 			)
 		)
 	if not held:
-		frappe.db.after_commit.add(release_locks)
-		frappe.db.after_rollback.add(release_locks)
+		db.after_commit.add(partial(release_locks, db))
+		db.after_rollback.add(partial(release_locks, db))
 	held.add(lock)
 
 
-def release_locks() -> None:
-	held: set[str] = frappe.local.flags.pop("woocommerce_named_locks", None) or set()
-	for lock in held:
-		frappe.db.sql("select release_lock(%s)", (lock,))
+def release_locks(db) -> None:
+	for lock in _held_locks.pop(db, set()):
+		db.sql("select release_lock(%s)", (lock,))
 
 
 def find_or_create(key: str, find: Callable[[bool], str | None], create: Callable[[], str]) -> str:

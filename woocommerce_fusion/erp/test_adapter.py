@@ -26,7 +26,7 @@ from woocommerce_fusion.engine.pipeline import Status, process_order, resolve_pa
 from woocommerce_fusion.engine.ports import ResolvedParties
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.erp.adapter import FrappeErp
-from woocommerce_fusion.erp.masters import find_linked_item
+from woocommerce_fusion.erp.masters import ParallelWorkerError, find_linked_item
 from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE
 from woocommerce_fusion.erp.sales_order import TotalMismatchError, system_to_utc, utc_to_system
 
@@ -233,6 +233,65 @@ class TestFrappeErp(FrappeTestCase):
 				self.assertEqual(so.currency, "EUR")
 				self.assertEqual(so.selling_price_list, PRICE_LIST)
 
+	def test_sales_order_carries_the_orders_parties_and_shop_fields(self):
+		order = load_order("coupon_paid_stripe")
+		name, resolved = self.insert(order)
+		so = frappe.get_doc("Sales Order", name)
+		self.assertEqual(so.customer, resolved.customer)
+		self.assertEqual(so.customer_address, resolved.billing_address)
+		self.assertEqual(so.shipping_address_name, resolved.shipping_address)
+		self.assertEqual(so.contact_person, resolved.contact)
+		self.assertEqual(so.po_no, str(order["id"]))
+		self.assertEqual(so.woocommerce_payment_method, order["payment_method"])
+		self.assertEqual(so.woocommerce_transaction_id, order["transaction_id"])
+		self.assertEqual(so.transaction_date, date.fromisoformat(order["date_created_gmt"][:10]))
+		self.assertEqual({row.warehouse for row in so.items}, {WAREHOUSE})
+		self.assertEqual({row.delivery_date for row in so.items}, {so.delivery_date})
+
+	def test_a_free_line_stays_free_despite_the_price_list(self):
+		order = load_order("zero_total_free_line")
+		plan = self.plan(order)
+		item_code = self.erp.ensure_item(SERVER, plan.lines[0].item)
+		frappe.get_doc(
+			{
+				"doctype": "Item Price",
+				"item_code": item_code,
+				"price_list": PRICE_LIST,
+				"price_list_rate": 12.5,
+			}
+		).insert(ignore_permissions=True)
+		name, _ = self.insert(order)
+		so = frappe.get_doc("Sales Order", name)
+		self.assertEqual(so.items[0].rate, 0)
+		self.assertEqual(so.grand_total, 0)
+
+	def test_an_order_in_another_currency_uses_currency_exchange(self):
+		order = load_order("mixed_tax_rates")
+		order["currency"] = "CHF"
+		frappe.get_doc(
+			{
+				"doctype": "Currency Exchange",
+				"date": order["date_created_gmt"][:10],
+				"from_currency": "CHF",
+				"to_currency": "EUR",
+				"exchange_rate": 1.0625,
+				"for_selling": 1,
+			}
+		).insert(ignore_permissions=True)
+		name, resolved = self.insert(order)
+		so = frappe.get_doc("Sales Order", name)
+		self.assertEqual(so.currency, "CHF")
+		self.assertEqual(so.conversion_rate, 1.0625)
+		self.assertEqual(so.plc_conversion_rate, 1)
+		self.assertEqual(so.grand_total, float(order["total"]))
+		self.assertAlmostEqual(so.base_grand_total, float(order["total"]) * 1.0625, places=1)
+		# ERPNext keeps the item-wise tax in the company's currency.
+		detail = json.loads(so.taxes[-1].item_wise_tax_detail)
+		line = next(line for line in order["line_items"] if line["taxes"][0]["id"] == 1)
+		self.assertAlmostEqual(
+			detail[resolved.items[line["id"]]][1], float(line["total_tax"]) * 1.0625, places=2
+		)
+
 	def test_item_wise_tax_detail_is_the_shops_per_line_tax(self):
 		order = load_order("mixed_tax_rates")
 		plan = self.plan(order)
@@ -427,6 +486,35 @@ class TestFrappeErp(FrappeTestCase):
 		self.assertEqual(
 			frappe.db.get_value("Item Variant Attribute", {"parent": "TSHIRT-M"}, "attribute_value"), "M"
 		)
+
+	def test_a_customer_created_by_a_parallel_worker_is_never_duplicated(self):
+		primary = frappe.local.db
+		plan = self.plan(load_order("guest")).customer
+		email = f"parallel-{frappe.generate_hash(length=10)}@example.org"
+		plan = replace(plan, email=email)
+		try:
+			with self.secondary_connection():
+				# The other worker's transaction has read before this one creates the customer.
+				frappe.db.sql("select count(*) from `tabCustomer`")
+		finally:
+			frappe.local.db = primary
+		created = self.erp.ensure_customer(plan)
+		with self.secondary_connection(), patch("woocommerce_fusion.erp.masters.NAMED_LOCK_TIMEOUT", 1):
+			# While this transaction holds the creation lock the other worker cannot get it...
+			with self.assertRaises(ParallelWorkerError):
+				self.erp.ensure_customer(plan)
+		self.erp.commit()
+		with self.secondary_connection():
+			# ...and once the customer is committed, its older snapshot cannot see it: it stops
+			# instead of creating a second one, and its retry finds the customer.
+			with self.assertRaises(ParallelWorkerError):
+				self.erp.ensure_customer(plan)
+			frappe.db.rollback()
+			self.assertEqual(self.erp.ensure_customer(plan), created)
+			frappe.db.rollback()
+		self.assertEqual(frappe.db.count("Customer", {"woocommerce_email": email}), 1)
+		frappe.delete_doc("Customer", created, ignore_permissions=True)
+		self.erp.commit()
 
 	def test_an_item_keyed_in_by_hand_is_found_by_sku(self):
 		sku = "_TEST-WOO-BY-SKU"
