@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import ssl
 import subprocess
 import sys
 import threading
@@ -555,3 +557,91 @@ def test_command_line_shop() -> None:
 	finally:
 		process.terminate()
 		process.wait(timeout=5)
+
+
+# -- order edits and https ----------------------------------------------------------------------
+
+
+def test_line_item_edits_recompute_totals(shop: TestShop) -> None:
+	order = create(
+		shop, shipping_lines=[{"method_id": "flat_rate", "method_title": "DHL Paket", "total": "4.90"}]
+	)
+	mug = order["line_items"][0]
+	assert order["total"] == "20.71"
+	edited = shop.request(
+		"PUT",
+		f"orders/{order['id']}",
+		json={"line_items": [{"id": mug["id"], "quantity": 2}, {"product_id": 13, "quantity": 1}]},
+	).json()
+	assert [(i["sku"], i["quantity"], i["total"], i["total_tax"]) for i in edited["line_items"]] == [
+		("MUG-CER", 2, "25.00", "4.75"),
+		("ESP-1KG", 1, "25.90", "1.81"),
+	]
+	assert edited["total"] == "63.29", "the recorded mixed-rate order: 50.90 + 6.56 + 4.90 + 0.93"
+	assert [t["rate_id"] for t in edited["tax_lines"]] == [1, 2]
+	removed = shop.request(
+		"PUT", f"orders/{order['id']}", json={"line_items": [{"id": mug["id"], "quantity": 0}]}
+	)
+	assert [i["sku"] for i in removed.json()["line_items"]] == ["ESP-1KG"]
+	assert removed.json()["shipping_tax"] == "0.00", "only 7 % items left: shipping is not taxed"
+
+
+def test_a_variation_posted_as_product_is_stored_under_its_parent(shop: TestShop) -> None:
+	line = create(shop, line_items=[{"product_id": 17, "quantity": 1}])["line_items"][0]
+	assert (line["product_id"], line["variation_id"], line["name"], line["sku"]) == (
+		16,
+		17,
+		"Barista T-Shirt - S",
+		"TSHIRT-S",
+	)
+	assert line["meta_data"][0]["key"] == "size" and line["meta_data"][0]["display_key"] == "Size"
+
+
+def test_https_takes_basic_auth_and_ignores_oauth(tmp_path) -> None:
+	x509 = pytest.importorskip("cryptography.x509")
+	from cryptography.hazmat.primitives import hashes, serialization
+	from cryptography.hazmat.primitives.asymmetric import ec
+	from cryptography.x509.oid import NameOID
+
+	key = ec.generate_private_key(ec.SECP256R1())
+	name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+	now = datetime.now(UTC)
+	certificate = (
+		x509.CertificateBuilder()
+		.subject_name(name)
+		.issuer_name(name)
+		.public_key(key.public_key())
+		.serial_number(1)
+		.not_valid_before(now - timedelta(days=1))
+		.not_valid_after(now + timedelta(days=1))
+		.add_extension(
+			x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+		)
+		.sign(key, hashes.SHA256())
+	)
+	cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+	cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+	key_file.write_bytes(
+		key.private_bytes(
+			serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+		)
+	)
+	context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+	context.load_cert_chain(cert_file, key_file)
+	with TestShop().start(ssl_context=context) as shop:
+		assert shop.url.startswith("https://")
+		assert shop.request("GET", "orders", verify=str(cert_file)).status_code == 200
+		query = {"consumer_key": shop.consumer_key, "consumer_secret": shop.consumer_secret}
+		assert (
+			requests.get(f"{shop.api_url}/orders", params=query, verify=str(cert_file), timeout=5).status_code
+			== 200
+		)
+		wrong = requests.get(
+			f"{shop.api_url}/orders", auth=(shop.consumer_key, "cs_no"), verify=str(cert_file), timeout=5
+		)
+		assert wrong.status_code == 401 and wrong.json()["message"] == "Consumer secret is invalid."
+		oauth = OAuth(f"{shop.api_url}/orders", shop.consumer_key, shop.consumer_secret).get_oauth_url()
+		assert (
+			requests.get(oauth, verify=str(cert_file), timeout=5).json()["code"]
+			== "woocommerce_rest_cannot_view"
+		)
