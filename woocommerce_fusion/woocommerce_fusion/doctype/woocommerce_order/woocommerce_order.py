@@ -354,16 +354,12 @@ def to_gmt(moment: datetime, time_zone: str) -> str:
 def order_params(order_by: str | None) -> dict[str, str]:
 	"""Frappe's "`tabX`.`field` desc" as orderby/order; newest first by default."""
 	fieldname, direction = "date_created", "desc"
-	if order_by:
-		first = str(order_by).split(",")[0].strip()
-		parts = first.split()
-		fieldname = parts[0].split(".")[-1].strip("`")
-		if len(parts) > 1:
-			direction = parts[1].lower()
-	return {
-		"orderby": ORDER_BY.get(fieldname, "date"),
-		"order": "asc" if direction == "asc" else "desc",
-	}
+	first = str(order_by or "").split(",")[0].strip()
+	# The table name has a space in it, so the field is whatever follows its last dot.
+	match = re.fullmatch(r"(?:.*\.)?`?(\w+)`?(?:\s+(asc|desc))?", first, re.IGNORECASE)
+	if match:
+		fieldname, direction = match.group(1), (match.group(2) or direction).lower()
+	return {"orderby": ORDER_BY.get(fieldname, "date"), "order": direction}
 
 
 def fetch_window(
