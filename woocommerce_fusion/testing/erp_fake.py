@@ -72,6 +72,11 @@ class ErpFake:
 		self.writes = 0
 		self._counter = itertools.count(1)
 		self._mutex = threading.RLock()
+		# Secondary keys the masters are looked up by, kept at commit time.
+		self._indexes: dict[tuple[str, str], dict[Any, Any]] = {
+			("customer", "woocommerce_email"): {},
+			("item", "sku"): {},
+		}
 		self._order_locks: dict[tuple[str, int], threading.Lock] = {}
 		self._local = threading.local()
 		# Test hook: called with the Sales Order name right after it is inserted (before commit).
@@ -97,6 +102,14 @@ class ErpFake:
 		self._txn.staged[(table, key)] = value
 		self._txn.writes += 1
 
+	def _find(self, table: str, index: str, value: Any) -> Any:
+		"""A row by a secondary key, staged rows first (as this transaction would see them)."""
+		for (staged_table, _key), row in self._txn.staged.items():
+			if staged_table == table and row[index] == value:
+				return row
+		with self._mutex:
+			return self._indexes[(table, index)].get(value)
+
 	def _rows(self, table: str) -> list[Any]:
 		with self._mutex:
 			rows = dict(self.tables[table])
@@ -110,6 +123,9 @@ class ErpFake:
 		with self._mutex:
 			for (table, key), value in txn.staged.items():
 				self.tables[table][key] = value
+				for (indexed_table, index), entries in self._indexes.items():
+					if indexed_table == table:
+						entries[value[index]] = value
 			self.writes += txn.writes
 			self.comments.extend(txn.comments)
 		self._end(txn)
@@ -276,9 +292,9 @@ class ErpFake:
 		if plan.fixed_customer:
 			return plan.fixed_customer
 		with self._mutex:
-			for customer in self._rows("customer"):
-				if customer["woocommerce_email"] == plan.email:
-					return customer["name"]
+			existing = self._find("customer", "woocommerce_email", plan.email)
+			if existing is not None:
+				return existing["name"]
 			name = plan.customer_name
 			while self._get("customer", name) is not None:
 				name = f"{plan.customer_name}-{next(self._counter)}"
@@ -305,7 +321,7 @@ class ErpFake:
 		key = (server, plan.woocommerce_product_id, plan.woocommerce_variation_id)
 		existing = self._get("item", key)
 		if existing is None and plan.sku:
-			existing = next((item for item in self._rows("item") if item["sku"] == plan.sku), None)
+			existing = self._find("item", "sku", plan.sku)
 		if existing is None:
 			existing = {
 				"item_code": plan.sku or f"WOO-{plan.woocommerce_product_id}-{plan.woocommerce_variation_id}",
