@@ -59,6 +59,8 @@ from woocommerce_fusion.testing.shop_http import (
 	route,
 	start_thread,
 )
+from woocommerce_fusion.testing.shop_info import site_index, system_status
+from woocommerce_fusion.testing.shop_lists import ListQuery, as_list, parse_list_query, pick_fields, truthy
 from woocommerce_fusion.testing.shop_orders import (
 	Catalog,
 	Coupon,
@@ -82,19 +84,6 @@ from woocommerce_fusion.testing.shop_webhooks import TOPIC_HOOKS, Delivery, Webh
 
 DEFAULT_CONSUMER_KEY = "ck_test_4f0c2b8e9a1d7c3e5b6a8f9d0e1c2b3a4d5e6f70"
 DEFAULT_CONSUMER_SECRET = "cs_test_9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d"
-LIST_STATUSES = (
-	"any",
-	"trash",
-	"auto-draft",
-	"pending",
-	"processing",
-	"on-hold",
-	"completed",
-	"cancelled",
-	"refunded",
-	"failed",
-	"checkout-draft",
-)
 HIDDEN_FROM_ANY = ("trash", "auto-draft", "checkout-draft")
 ORDER_ORDERBY = ("date", "id", "include", "title", "slug", "modified")
 PRODUCT_ORDERBY = (
@@ -111,39 +100,6 @@ PRODUCT_ORDERBY = (
 )
 BATCH_LIMIT = 100
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
-
-
-def _enum_message(name: str, allowed: tuple[str, ...]) -> str:
-	return f"{name} is not one of {', '.join(allowed[:-1])}, and {allowed[-1]}."
-
-
-def _truthy(value: Any) -> bool:
-	return str(value).lower() in ("1", "true", "yes")
-
-
-def _as_list(value: Any) -> list[str]:
-	"""wp_parse_list(): arrays as they are, strings split on commas and spaces."""
-	if isinstance(value, dict):
-		return [str(v) for v in value.values()]
-	if isinstance(value, list):
-		return [str(v) for v in value]
-	return [part for part in str(value).replace(" ", ",").split(",") if part]
-
-
-def pick_fields(value: Any, fields: str) -> Any:
-	"""rest_filter_response_fields(): keep `_fields`, dotted names reach into objects."""
-	tree: dict[str, Any] = {}
-	for name in _as_list(fields):
-		node = tree
-		for part in name.split("."):
-			node = node.setdefault(part, {})
-
-	def pick(item: Any, node: dict[str, Any]) -> Any:
-		if not node or not isinstance(item, dict):
-			return item
-		return {key: pick(val, node[key]) for key, val in item.items() if key in node}
-
-	return pick(value, tree)
 
 
 @dataclass
@@ -180,27 +136,6 @@ class OrdersView(Mapping[int, dict[str, Any]]):
 
 	def __len__(self) -> int:
 		return len(self._shop._orders)
-
-
-@dataclass
-class _ListQuery:
-	page: int
-	per_page: int
-	offset: int | None
-	order: str
-	orderby: str
-	statuses: set[str] | None
-	include: list[int]
-	exclude: set[int]
-	search: str
-	created_after: float | None
-	created_before: float | None
-	modified_after: float | None
-	modified_before: float | None
-	customer: int | None
-	parents: set[int]
-	product: int | None
-	fields: str | None
 
 
 class TestShop:
@@ -849,100 +784,8 @@ class TestShop:
 
 	# -- list helpers -----------------------------------------------------------------------
 
-	def _list_query(
-		self, request: Request, orderby_allowed: tuple[str, ...], default_orderby: str
-	) -> _ListQuery:
-		"""Validate list parameters the way WP_REST_Request::has_valid_params() does."""
-		params = request.params
-		problems: dict[str, tuple[str, str]] = {}
-
-		def integer(
-			name: str, default: int | None, low: int | None = None, high: int | None = None
-		) -> int | None:
-			if name not in params or params[name] == "":
-				return default
-			try:
-				value = int(str(params[name]))
-			except ValueError:
-				problems[name] = ("rest_invalid_type", f"{name} is not of type integer.")
-				return default
-			if high is not None and low is not None and not low <= value <= high:
-				problems[name] = (
-					"rest_out_of_bounds",
-					f"{name} must be between {low} (inclusive) and {high} (inclusive)",
-				)
-			elif low is not None and value < low:
-				problems[name] = ("rest_out_of_bounds", f"{name} must be greater than or equal to {low}")
-			return value
-
-		def ids(name: str) -> list[int]:
-			values = _as_list(params.get(name, ""))
-			result = []
-			for index, value in enumerate(values):
-				try:
-					result.append(int(value))
-				except ValueError:
-					problems[name] = ("rest_invalid_type", f"{name}[{index}] is not of type integer.")
-			return result
-
-		def date(name: str) -> float | None:
-			if not params.get(name):
-				return None
-			parsed = self._store_clock.parse_rest_date(str(params[name]), gmt)
-			if parsed is None:
-				problems[name] = ("rest_invalid_date", "Invalid date.")
-				return None
-			return parsed.timestamp()
-
-		page = integer("page", 1, 1)
-		per_page = integer("per_page", 10, 1, 100)
-		offset = integer("offset", None)
-		order = str(params.get("order", "desc"))
-		if order not in ("asc", "desc"):
-			problems["order"] = ("rest_not_in_enum", _enum_message("order", ("asc", "desc")))
-		orderby = str(params.get("orderby", default_orderby))
-		if orderby not in orderby_allowed:
-			problems["orderby"] = ("rest_not_in_enum", _enum_message("orderby", orderby_allowed))
-		gmt_value = params.get("dates_are_gmt", "false")
-		if str(gmt_value).lower() not in ("", "0", "1", "true", "false"):
-			problems["dates_are_gmt"] = ("rest_invalid_type", "dates_are_gmt is not of type boolean.")
-		gmt = _truthy(gmt_value)
-		statuses = None
-		if "status" in params:
-			statuses = set()
-			for index, status in enumerate(_as_list(params["status"])):
-				if status not in LIST_STATUSES:
-					problems["status"] = (
-						"rest_not_in_enum",
-						f"status[{index}] is not one of {', '.join(LIST_STATUSES[:-1])}, and {LIST_STATUSES[-1]}.",
-					)
-					break
-				statuses.add(status)
-		query = _ListQuery(
-			page=page or 1,
-			per_page=per_page or 10,
-			offset=offset,
-			order=order,
-			orderby=orderby,
-			statuses=statuses,
-			include=ids("include"),
-			exclude=set(ids("exclude")),
-			search=str(params.get("search", "")).lower(),
-			created_after=date("after"),
-			created_before=date("before"),
-			modified_after=date("modified_after"),
-			modified_before=date("modified_before"),
-			customer=integer("customer", None),
-			parents=set(ids("parent")),
-			product=integer("product", None),
-			fields=str(params["_fields"]) if params.get("_fields") else None,
-		)
-		if problems:
-			raise invalid_params(problems)
-		return query
-
 	def _page(
-		self, request: Request, query: _ListQuery, items: list[Any], collection: str
+		self, request: Request, query: ListQuery, items: list[Any], collection: str
 	) -> tuple[list[Any], dict[str, str]]:
 		"""Slice a sorted list and build X-WP-Total, X-WP-TotalPages and Link like WordPress."""
 		total = len(items)
@@ -964,7 +807,7 @@ class TestShop:
 	# -- orders: REST -----------------------------------------------------------------------
 
 	def _orders_list(self, request: Request, kind: str) -> Response:
-		query = self._list_query(request, ORDER_ORDERBY, "date")
+		query = parse_list_query(request.params, self._store_clock, ORDER_ORDERBY, "date")
 		self._require(request, kind)
 		with self._lock:
 			records = [r for r in self._orders.values() if self._order_matches(r, query)]
@@ -981,7 +824,7 @@ class TestShop:
 		return Response(200, raw=raw, headers=headers, orders_returned=len(texts))
 
 	@staticmethod
-	def _order_matches(record: OrderRecord, query: _ListQuery) -> bool:
+	def _order_matches(record: OrderRecord, query: ListQuery) -> bool:
 		if query.statuses is None or "any" in query.statuses:
 			allowed = query.statuses - {"any"} if query.statuses else set()
 			if record.status in HIDDEN_FROM_ANY and record.status not in allowed:
@@ -1009,7 +852,7 @@ class TestShop:
 		return not query.search or query.search in record.search
 
 	@staticmethod
-	def _order_sort_key(query: _ListQuery) -> Callable[[OrderRecord], tuple[float, int]]:
+	def _order_sort_key(query: ListQuery) -> Callable[[OrderRecord], tuple[float, int]]:
 		if query.orderby == "date":
 			return lambda r: (r.created, r.id)
 		if query.orderby == "modified":
@@ -1104,7 +947,7 @@ class TestShop:
 
 	def _order_delete(self, request: Request, kind: str) -> Response:
 		self._require(request, kind)
-		order = self._delete_order(int(request.match["id"]), _truthy(request.params.get("force", "")))
+		order = self._delete_order(int(request.match["id"]), truthy(request.params.get("force", "")))
 		return Response(200, order, orders_returned=1)
 
 	def _batch(
@@ -1202,7 +1045,7 @@ class TestShop:
 		with self._lock:
 			record = self._order_record(request)
 			# A note is a comment: the order itself, and so date_modified, stays untouched.
-			note = self._add_note(record.id, str(body["note"]), _truthy(body.get("customer_note", False)))
+			note = self._add_note(record.id, str(body["note"]), truthy(body.get("customer_note", False)))
 		location = f"{self.url}/wp-json/wc/v3/orders/{record.id}/notes/{note['id']}"
 		return Response(201, note_json(record.id, note), headers={"Location": location})
 
@@ -1221,7 +1064,7 @@ class TestShop:
 
 	def _note_delete(self, request: Request, kind: str) -> Response:
 		self._require(request, kind)
-		if not _truthy(request.params.get("force", "")):
+		if not truthy(request.params.get("force", "")):
 			raise RestError(
 				501, "woocommerce_rest_trash_not_supported", "Resource does not support trashing."
 			)
@@ -1235,7 +1078,9 @@ class TestShop:
 		with self._lock:
 			record = self._order_record(request)
 			refunds = list(record.refunds)
-		query = self._list_query(request, ("date", "id", "include", "title", "slug", "modified"), "date")
+		query = parse_list_query(
+			request.params, self._store_clock, ("date", "id", "include", "title", "slug", "modified"), "date"
+		)
 		chunk, headers = self._page(request, query, refunds, f"orders/{record.id}/refunds")
 		return Response(200, chunk, headers=headers)
 
@@ -1277,7 +1122,7 @@ class TestShop:
 
 	def _refund_delete(self, request: Request, kind: str) -> Response:
 		self._require(request, kind)
-		if not _truthy(request.params.get("force", "")):
+		if not truthy(request.params.get("force", "")):
 			raise RestError(501, "woocommerce_rest_trash_not_supported", "Refunds do not support trashing.")
 		with self._lock:
 			record, refund = self._find_refund(request)
@@ -1306,10 +1151,10 @@ class TestShop:
 				raise duplicate_sku_error(sku, product["id"], taken)
 
 	def _products_list(self, request: Request, kind: str) -> Response:
-		query = self._list_query(request, PRODUCT_ORDERBY, "date")
+		query = parse_list_query(request.params, self._store_clock, PRODUCT_ORDERBY, "date")
 		self._require(request, kind)
 		params = request.params
-		skus = set(_as_list(params.get("sku", "")))
+		skus = set(as_list(params.get("sku", "")))
 		with self._lock:
 			products = [
 				p
@@ -1332,13 +1177,13 @@ class TestShop:
 		return Response(200, body, headers=headers)
 
 	@staticmethod
-	def _sort_products(products: list[dict[str, Any]], query: _ListQuery) -> None:
+	def _sort_products(products: list[dict[str, Any]], query: ListQuery) -> None:
 		"""Posts with the same date come back in id order whatever the direction (MySQL's tie)."""
 		products.sort(key=lambda p: p["id"])
 		products.sort(key=TestShop._product_sort_key(query), reverse=query.order == "desc")
 
 	@staticmethod
-	def _product_sort_key(query: _ListQuery) -> Callable[[dict[str, Any]], Any]:
+	def _product_sort_key(query: ListQuery) -> Callable[[dict[str, Any]], Any]:
 		if query.orderby in ("title", "slug"):
 			return lambda p: p["name" if query.orderby == "title" else "slug"].lower()
 		if query.orderby == "price":
@@ -1425,7 +1270,7 @@ class TestShop:
 	def _product_delete(self, request: Request, kind: str) -> Response:
 		self._require(request, kind)
 		return Response(
-			200, self._delete_product(int(request.match["id"]), _truthy(request.params.get("force", "")))
+			200, self._delete_product(int(request.match["id"]), truthy(request.params.get("force", "")))
 		)
 
 	def _products_batch(self, request: Request, kind: str) -> Response:
@@ -1439,9 +1284,9 @@ class TestShop:
 		)
 
 	def _variations_list(self, request: Request, kind: str) -> Response:
-		query = self._list_query(request, PRODUCT_ORDERBY, "date")
+		query = parse_list_query(request.params, self._store_clock, PRODUCT_ORDERBY, "date")
 		self._require(request, kind)
-		skus = set(_as_list(request.params.get("sku", "")))
+		skus = set(as_list(request.params.get("sku", "")))
 		with self._lock:
 			parent = self._product(int(request.match["id"]))
 			variations = [
@@ -1513,7 +1358,9 @@ class TestShop:
 		return hook
 
 	def _webhooks_list(self, request: Request, kind: str) -> Response:
-		query = self._list_query(request, ("date", "id", "include", "title"), "date")
+		query = parse_list_query(
+			request.params, self._store_clock, ("date", "id", "include", "title"), "date"
+		)
 		self._require(request, kind)
 		status = request.params.get("status", "all")
 		with self._lock:
@@ -1582,7 +1429,7 @@ class TestShop:
 
 	def _webhook_delete(self, request: Request, kind: str) -> Response:
 		self._require(request, kind)
-		if not _truthy(request.params.get("force", "")):
+		if not truthy(request.params.get("force", "")):
 			raise RestError(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.")
 		with self._lock:
 			hook = self._webhook(request)
@@ -1592,7 +1439,7 @@ class TestShop:
 	# -- shop information -------------------------------------------------------------------
 
 	def _taxes_list(self, request: Request, kind: str) -> Response:
-		query = self._list_query(request, ("id", "order", "priority"), "order")
+		query = parse_list_query(request.params, self._store_clock, ("id", "order", "priority"), "order")
 		self._require(request, kind)
 		rates = sorted(self.tax_rates.values(), key=lambda r: (r.order, r.id), reverse=query.order == "desc")
 		if "order" not in request.params:
@@ -1601,19 +1448,7 @@ class TestShop:
 		return Response(200, [rate.as_json() for rate in chunk], headers=headers)
 
 	def _index(self) -> dict[str, Any]:
-		now = self.now()
-		return {
-			"name": "WooCommerce Test Shop",
-			"description": "woocommerce_fusion test shop",
-			"url": self.url,
-			"home": self.url,
-			"gmt_offset": float(self._store_clock.gmt_offset_hours(now)),
-			"timezone_string": self.timezone,
-			"namespaces": ["oembed/1.0", "wc/v1", "wc/v2", "wc/v3", "wc/store/v1", "wp/v2"],
-			"authentication": [],
-			"routes": {},
-			"_links": {"help": [{"href": "https://developer.wordpress.org/rest-api/"}]},
-		}
+		return site_index(self.url, self.timezone, float(self._store_clock.gmt_offset_hours(self.now())))
 
 	def _namespace_index(self, request: Request, kind: str) -> Response:
 		return Response(
@@ -1622,103 +1457,13 @@ class TestShop:
 
 	def _system_status(self, request: Request, kind: str) -> Response:
 		self._require(request, kind)
-		symbol = {"EUR": "&euro;", "USD": "&#36;", "GBP": "&pound;"}.get(self.currency, self.currency)
 		with self._lock:
-			counts = {"product": sum(1 for p in self._products.values() if not p.get("parent_id"))}
-			variations = len(self._products) - counts["product"]
-			orders = len(self._orders)
-		return Response(
-			200,
-			{
-				"environment": {
-					"home_url": SHOP_URL,
-					"site_url": SHOP_URL,
-					"store_id": "36e03b1a-6911-4d22-b451-bd7aba45699a",
-					"version": "8.4.0",
-					"log_directory": "/var/www/shop/wp-content/uploads/wc-logs/",
-					"log_directory_writable": True,
-					"wp_version": "6.4.2",
-					"wp_multisite": False,
-					"wp_memory_limit": 536870912,
-					"wp_debug_mode": False,
-					"wp_cron": True,
-					"language": "en_US",
-					"external_object_cache": None,
-					"server_info": "PHP 8.2.36 Development Server",
-					"php_version": "8.2.36",
-					"php_post_max_size": 33554432,
-					"php_max_execution_time": 120,
-					"php_max_input_vars": 1000,
-					"curl_version": "7.88.1, OpenSSL/3.0.19",
-					"suhosin_installed": False,
-					"max_upload_size": 33554432,
-					"mysql_version": "10.11.19",
-					"mysql_version_string": "10.11.19-MariaDB-0+deb12u1",
-					"default_timezone": "UTC",
-					"fsockopen_or_curl_enabled": True,
-					"soapclient_enabled": False,
-					"domdocument_enabled": True,
-					"gzip_enabled": True,
-					"mbstring_enabled": True,
-					"remote_post_successful": False,
-					"remote_post_response": "",
-					"remote_get_successful": False,
-					"remote_get_response": "",
-				},
-				"database": {
-					"wc_database_version": "8.4.0",
-					"database_prefix": "wp_",
-					"maxmind_geoip_database": "",
-				},
-				"active_plugins": [
-					{
-						"plugin": "woocommerce/woocommerce.php",
-						"name": "WooCommerce",
-						"version": "8.4.0",
-						"version_latest": "8.4.0",
-						"url": "https://woo.com/",
-						"author_name": "Automattic",
-						"author_url": "https://woo.com",
-						"network_activated": False,
-					}
-				],
-				"inactive_plugins": [],
-				"dropins_mu_plugins": {"dropins": [], "mu_plugins": []},
-				"theme": {"name": "Twenty Twenty-Four", "version": "1.0", "is_child_theme": False},
-				"settings": {
-					"api_enabled": True,
-					"force_ssl": False,
-					"currency": self.currency,
-					"currency_symbol": symbol,
-					"currency_position": "left",
-					"thousand_separator": ",",
-					"decimal_separator": ".",
-					"number_of_decimals": 2,
-					"geolocation_enabled": False,
-					"taxonomies": {
-						"external": "external",
-						"grouped": "grouped",
-						"simple": "simple",
-						"variable": "variable",
-					},
-					"product_visibility_terms": {},
-					"woocommerce_com_connected": "no",
-					"enforce_approved_download_dirs": True,
-					"order_datastore": "Automattic\\WooCommerce\\Internal\\DataStores\\Orders\\OrdersTableDataStore",
-					"HPOS_feature_screen_enabled": True,
-					"HPOS_enabled": True,
-					"HPOS_sync_enabled": False,
-				},
-				"security": {"secure_connection": self._https, "hide_errors": True},
-				"pages": [],
-				"post_type_counts": [
-					{"type": "product", "count": str(counts["product"])},
-					{"type": "product_variation", "count": str(variations)},
-					{"type": "shop_coupon", "count": str(len(self._coupons))},
-					{"type": "shop_order_placehold", "count": str(orders)},
-				],
-			},
-		)
+			products = sum(1 for p in self._products.values() if not p.get("parent_id"))
+			variations = len(self._products) - products
+			body = system_status(
+				self.currency, self._https, products, variations, len(self._coupons), len(self._orders)
+			)
+		return Response(200, body)
 
 
 def _timestamp(text: str | None) -> float:

@@ -1,0 +1,170 @@
+"""List parameters of the REST API, validated and read the way WordPress does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from woocommerce_fusion.testing.shop_util import StoreClock, invalid_params
+
+LIST_STATUSES = (
+	"any",
+	"trash",
+	"auto-draft",
+	"pending",
+	"processing",
+	"on-hold",
+	"completed",
+	"cancelled",
+	"refunded",
+	"failed",
+	"checkout-draft",
+)
+
+
+def enum_message(name: str, allowed: tuple[str, ...]) -> str:
+	return f"{name} is not one of {', '.join(allowed[:-1])}, and {allowed[-1]}."
+
+
+def truthy(value: Any) -> bool:
+	return str(value).lower() in ("1", "true", "yes")
+
+
+def as_list(value: Any) -> list[str]:
+	"""wp_parse_list(): arrays as they are, strings split on commas and spaces."""
+	if isinstance(value, dict):
+		return [str(v) for v in value.values()]
+	if isinstance(value, list):
+		return [str(v) for v in value]
+	return [part for part in str(value).replace(" ", ",").split(",") if part]
+
+
+def pick_fields(value: Any, fields: str) -> Any:
+	"""rest_filter_response_fields(): keep `_fields`, dotted names reach into objects."""
+	tree: dict[str, Any] = {}
+	for name in as_list(fields):
+		node = tree
+		for part in name.split("."):
+			node = node.setdefault(part, {})
+
+	def pick(item: Any, node: dict[str, Any]) -> Any:
+		if not node or not isinstance(item, dict):
+			return item
+		return {key: pick(val, node[key]) for key, val in item.items() if key in node}
+
+	return pick(value, tree)
+
+
+@dataclass
+class ListQuery:
+	"""List parameters after WordPress-style validation; dates as UTC timestamps."""
+
+	page: int
+	per_page: int
+	offset: int | None
+	order: str
+	orderby: str
+	statuses: set[str] | None
+	include: list[int]
+	exclude: set[int]
+	search: str
+	created_after: float | None
+	created_before: float | None
+	modified_after: float | None
+	modified_before: float | None
+	customer: int | None
+	parents: set[int]
+	product: int | None
+	fields: str | None
+
+
+def parse_list_query(
+	params: dict[str, Any], clock: StoreClock, orderby_allowed: tuple[str, ...], default_orderby: str
+) -> ListQuery:
+	"""Validate list parameters the way WP_REST_Request::has_valid_params() does."""
+	problems: dict[str, tuple[str, str]] = {}
+
+	def integer(
+		name: str, default: int | None, low: int | None = None, high: int | None = None
+	) -> int | None:
+		if name not in params or params[name] == "":
+			return default
+		try:
+			value = int(str(params[name]))
+		except ValueError:
+			problems[name] = ("rest_invalid_type", f"{name} is not of type integer.")
+			return default
+		if high is not None and low is not None and not low <= value <= high:
+			problems[name] = (
+				"rest_out_of_bounds",
+				f"{name} must be between {low} (inclusive) and {high} (inclusive)",
+			)
+		elif low is not None and value < low:
+			problems[name] = ("rest_out_of_bounds", f"{name} must be greater than or equal to {low}")
+		return value
+
+	def ids(name: str) -> list[int]:
+		values = as_list(params.get(name, ""))
+		result = []
+		for index, value in enumerate(values):
+			try:
+				result.append(int(value))
+			except ValueError:
+				problems[name] = ("rest_invalid_type", f"{name}[{index}] is not of type integer.")
+		return result
+
+	def date(name: str) -> float | None:
+		if not params.get(name):
+			return None
+		parsed = clock.parse_rest_date(str(params[name]), gmt)
+		if parsed is None:
+			problems[name] = ("rest_invalid_date", "Invalid date.")
+			return None
+		return parsed.timestamp()
+
+	page = integer("page", 1, 1)
+	per_page = integer("per_page", 10, 1, 100)
+	offset = integer("offset", None)
+	order = str(params.get("order", "desc"))
+	if order not in ("asc", "desc"):
+		problems["order"] = ("rest_not_in_enum", enum_message("order", ("asc", "desc")))
+	orderby = str(params.get("orderby", default_orderby))
+	if orderby not in orderby_allowed:
+		problems["orderby"] = ("rest_not_in_enum", enum_message("orderby", orderby_allowed))
+	gmt_value = params.get("dates_are_gmt", "false")
+	if str(gmt_value).lower() not in ("", "0", "1", "true", "false"):
+		problems["dates_are_gmt"] = ("rest_invalid_type", "dates_are_gmt is not of type boolean.")
+	gmt = truthy(gmt_value)
+	statuses = None
+	if "status" in params:
+		statuses = set()
+		for index, status in enumerate(as_list(params["status"])):
+			if status not in LIST_STATUSES:
+				problems["status"] = (
+					"rest_not_in_enum",
+					f"status[{index}] is not one of {', '.join(LIST_STATUSES[:-1])}, and {LIST_STATUSES[-1]}.",
+				)
+				break
+			statuses.add(status)
+	query = ListQuery(
+		page=page or 1,
+		per_page=per_page or 10,
+		offset=offset,
+		order=order,
+		orderby=orderby,
+		statuses=statuses,
+		include=ids("include"),
+		exclude=set(ids("exclude")),
+		search=str(params.get("search", "")).lower(),
+		created_after=date("after"),
+		created_before=date("before"),
+		modified_after=date("modified_after"),
+		modified_before=date("modified_before"),
+		customer=integer("customer", None),
+		parents=set(ids("parent")),
+		product=integer("product", None),
+		fields=str(params["_fields"]) if params.get("_fields") else None,
+	)
+	if problems:
+		raise invalid_params(problems)
+	return query
