@@ -7,6 +7,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from woocommerce_fusion.erp.connection import get_client, get_settings
+from woocommerce_fusion.testing.shop import TestShop
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_server.woocommerce_server import (
 	describe_timezone,
 	normalise_shop_url,
@@ -154,6 +155,43 @@ class TestWooCommerceServer(FrappeTestCase):
 			frappe.db.rollback()
 			frappe.db.delete("WooCommerce Request Log", {"server": server.name})
 			frappe.db.commit()
+
+	def test_connection_to_the_test_shop_shows_version_and_timezone(self):
+		with TestShop(timezone="America/New_York").start() as shop:
+			server = make_server(
+				title="_Test WooCommerce Server Up",
+				woocommerce_server_url=shop.url,
+				consumer_key=shop.consumer_key,
+				consumer_secret=shop.consumer_secret,
+				request_log_level="All",
+			)
+			try:
+				result = test_connection(server.name)
+				self.assertEqual(result, {"ok": True, "version": "8.4.0", "timezone": "America/New_York"})
+				# The log rows are committed on their own connection; a fresh snapshot sees them.
+				frappe.db.rollback()
+				rows = frappe.get_all(
+					"WooCommerce Request Log",
+					filters={"server": server.name},
+					fields=[
+						"endpoint",
+						"query",
+						"request_body",
+						"response_body",
+						"error_message",
+						"status_code",
+					],
+				)
+				self.assertEqual(len(rows), 2)
+				self.assertEqual({row.status_code for row in rows}, {200})
+				for row in rows:
+					for value in row.values():
+						self.assertNotIn(shop.consumer_key, str(value))
+						self.assertNotIn(shop.consumer_secret, str(value))
+			finally:
+				frappe.db.rollback()
+				frappe.db.delete("WooCommerce Request Log", {"server": "_Test WooCommerce Server Up"})
+				frappe.db.commit()
 
 	def test_describe_timezone(self):
 		self.assertEqual(
