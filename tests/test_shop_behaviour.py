@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 import requests
-from conftest import WebhookReceiver
+from conftest import WebhookReceiver, recording
 from woocommerce.oauth import OAuth
 
 from woocommerce_fusion.testing import TestShop
@@ -645,3 +645,14 @@ def test_https_takes_basic_auth_and_ignores_oauth(tmp_path) -> None:
 			requests.get(oauth, verify=str(cert_file), timeout=5).json()["code"]
 			== "woocommerce_rest_cannot_view"
 		)
+
+
+def test_realistic_latency_matches_the_recorded_medians() -> None:
+	runs = [run for run in recording("latency")["runs"] if "opcache ON" in run["store"]]
+	one = TestShop.REALISTIC_LATENCY + TestShop.REALISTIC_PER_ORDER_LATENCY
+	hundred = TestShop.REALISTIC_LATENCY + 100 * TestShop.REALISTIC_PER_ORDER_LATENCY
+	assert len(runs) == 2
+	for run in runs:
+		single, listing = run["GET /orders/22"]["median_ms"], run["GET /orders?per_page=100"]["median_ms"]
+		assert abs(one * 1000 - single) <= 0.15 * single
+		assert abs(hundred * 1000 - listing) <= 0.15 * listing

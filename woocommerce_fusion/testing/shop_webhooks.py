@@ -189,7 +189,8 @@ class WebhookDispatcher:
 
 	def fire(self, topic: str, resource_id: int, deleted_payload: dict[str, Any] | None = None) -> None:
 		with self._condition:
-			for hook in self.hooks.values():
+			# A snapshot: REST calls add and remove hooks under the shop's lock, not this one.
+			for hook in list(self.hooks.values()):
 				if hook.status != "active" or hook.topic != topic:
 					continue
 				key = (hook.id, resource_id)
