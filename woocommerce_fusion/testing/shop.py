@@ -9,6 +9,21 @@ asynchronous signed webhooks. Tests can inject faults, count requests and contro
         ...
 
 Run on its own: python -m woocommerce_fusion.testing.shop --port 8085 --orders 50
+
+Python API (all thread safe):
+- TestShop(consumer_key, consumer_secret, timezone="Europe/Berlin", currency="EUR", latency=0.0,
+  per_order_latency=0.0, clock=None, webhook_mode="async", webhook_delay=0.0, webhook_timeout=60.0,
+  oauth_timestamp_window=900, public_url=None); .start(host, port=0, ssl_context=None) -> self;
+  .stop(); context manager; .url / .api_url / .local_url; .now()
+- data: .seed_orders(n, seed=1, days=90), .add_order(payload), .modify_order(id, **changes),
+  .orders (id -> order), .order_notes(id), .products, .product_by_sku(sku), .saleable_items(),
+  .add_coupon(code, type, amount), .tax_rates, .add_api_key(key, secret, permissions)
+- calls: .signed_url(method, endpoint, params), .request(method, endpoint, params, json)
+- webhooks: .add_webhook(topic, url, secret), .webhooks, .webhook_deliveries, .flush_webhooks(),
+  .pending_webhooks()
+- faults: .inject_fault(kind, times=1, path_prefix=None, method=None, retry_after=None,
+  seconds=None) with kind 429/500/502/503/timeout/drop/latency, .clear_faults()
+- request log: .requests, .count(method=None, path_prefix=None, status=None), .reset_counts()
 """
 
 from __future__ import annotations
@@ -746,7 +761,7 @@ class TestShop:
 			try:
 				body = form if form else parse_body(raw_body, content_type)
 				request = Request(method, path, pairs, params, body, match.groupdict(), key)
-				response = handler(request, kind)  # type: ignore[call-arg]
+				response = handler(request, kind)
 			except RestError as error:
 				response = Response(error.status, error.body())
 			if key is not None:

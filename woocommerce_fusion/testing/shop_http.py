@@ -101,14 +101,19 @@ class Response:
 	orders_returned: int = 0
 
 
+# A REST handler gets the request and its permission kind, and checks permission itself after
+# validating parameters, as WordPress does.
+Handler = Callable[[Request, str], Response]
+
+
 @dataclass(frozen=True)
 class Route:
 	pattern: re.Pattern[str]
-	methods: dict[str, tuple[Callable[[Request], Response], str]]
+	methods: dict[str, tuple[Handler, str]]
 	allow: str
 
 
-def route(path: str, allow: str, **methods: tuple[Callable[[Request], Response], str]) -> Route:
+def route(path: str, allow: str, **methods: tuple[Handler, str]) -> Route:
 	"""`methods` maps an HTTP method to (handler, permission kind: list/view/create/edit/delete/batch)."""
 	regex = re.sub(r"<(\w+)>", r"(?P<\1>\\d+)", path)
 	return Route(re.compile(f"^{regex}/?$"), {m.upper(): h for m, h in methods.items()}, allow)
