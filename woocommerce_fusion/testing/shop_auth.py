@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -101,7 +102,7 @@ class Authenticator:
 		self.keys: dict[str, ApiKey] = {}
 		self.timestamp_window = timestamp_window
 		self._wall_clock = wall_clock
-		self._nonces: dict[str, dict[str, int]] = {}
+		self._nonces: dict[str, OrderedDict[str, int]] = {}
 		self._lock = threading.Lock()
 
 	def add_key(self, key: ApiKey) -> None:
@@ -165,10 +166,11 @@ class Authenticator:
 		if self.timestamp_window is not None and abs(now - timestamp) > self.timestamp_window:
 			raise _auth_error("Invalid timestamp.")
 		with self._lock:
-			used = self._nonces.setdefault(key.consumer_key, {})
+			used = self._nonces.setdefault(key.consumer_key, OrderedDict())
 			if nonce in used:
 				raise _auth_error("Invalid nonce - nonce has already been used.")
+			# Oldest first, so forgetting expired nonces stays cheap at thousands of requests.
 			window = self.timestamp_window or NONCE_WINDOW_SECONDS
-			for old in [n for n, seen in used.items() if seen < now - window]:
-				del used[old]
+			while used and next(iter(used.values())) < now - window:
+				used.popitem(last=False)
 			used[nonce] = now
