@@ -18,6 +18,7 @@ from weakref import WeakKeyDictionary
 
 import frappe
 from frappe import _
+from frappe.model.naming import append_number_if_name_exists
 from frappe.utils import cstr, validate_email_address, validate_phone_number
 
 from woocommerce_fusion.engine.errors import ErrorKind, FusionError
@@ -298,6 +299,11 @@ def _server_row(server: str, product_id: int, variation_id: int) -> dict:
 	}
 
 
+def generated_item_code(*ids: int) -> str:
+	"""An item code for a product without SKU; another shop's product of the same id gets "-1"."""
+	return append_number_if_name_exists("Item", "-".join(["WOO", *map(str, ids)]))
+
+
 def ensure_item(server: str, plan: ItemPlan) -> str:
 	product, variation = plan.woocommerce_product_id, plan.woocommerce_variation_id
 
@@ -317,7 +323,7 @@ def ensure_item(server: str, plan: ItemPlan) -> str:
 		item = frappe.get_doc(
 			{
 				"doctype": "Item",
-				"item_code": plan.sku or f"WOO-{product}-{variation}",
+				"item_code": plan.sku or generated_item_code(product, variation),
 				"item_name": plan.item_name,
 				"item_group": plan.item_group,
 				"stock_uom": plan.stock_uom,
@@ -352,7 +358,9 @@ def _create_variant(server: str, plan: ItemPlan) -> str:
 		item.save(ignore_permissions=True)
 		return item.name
 	variant = create_variant(template, values)
-	variant.item_code = plan.sku or f"WOO-{plan.woocommerce_product_id}-{plan.woocommerce_variation_id}"
+	variant.item_code = plan.sku or generated_item_code(
+		plan.woocommerce_product_id, plan.woocommerce_variation_id
+	)
 	variant.item_name = plan.item_name
 	variant.set("woocommerce_servers", [])
 	variant.append(
@@ -373,7 +381,7 @@ def ensure_template(server: str, plan: ItemPlan, attributes: list[str]) -> str:
 		template = frappe.get_doc(
 			{
 				"doctype": "Item",
-				"item_code": f"WOO-{product}",
+				"item_code": generated_item_code(product),
 				"item_name": plan.template_name or plan.item_name,
 				"item_group": plan.item_group,
 				"stock_uom": plan.stock_uom,

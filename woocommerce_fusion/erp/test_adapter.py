@@ -30,6 +30,9 @@ from woocommerce_fusion.erp.masters import ParallelWorkerError, find_linked_item
 from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE
 from woocommerce_fusion.erp.sales_order import TotalMismatchError, system_to_utc, utc_to_system
 
+# ERPNext's test records this file uses: "_Test Company 2", "_Test Customer", its group and territory.
+test_dependencies = ["Company", "Customer", "Customer Group", "Territory"]
+
 CASES_DIR = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "order_cases"
 SERVER = "_Test WooCommerce Adapter"
 COMPANY = "_Test Company 2"
@@ -41,6 +44,7 @@ WAREHOUSE = f"Stores - {ABBR}"
 # Ids no recorded order has, for the tests that commit.
 PIPELINE_ID = 990_129
 FAILING_ID = 990_135
+NEW_PRODUCT = 880_000
 
 EXACT_CASES = (
 	"mixed_tax_rates",
@@ -57,6 +61,20 @@ EXACT_CASES = (
 
 def load_order(case: str) -> dict:
 	return json.loads((CASES_DIR / f"order_case_{case}.json").read_text())["response"]["body"]
+
+
+def as_new_variable_product(order: dict) -> dict:
+	"""The order with its T-shirt as a product no other test or demo data has linked yet."""
+	order = copy.deepcopy(order)
+	for line in order["line_items"]:
+		if line["variation_id"]:
+			line["product_id"] = NEW_PRODUCT
+			line["variation_id"] += NEW_PRODUCT
+			line["sku"] = f"_TEST-WOO-{line['sku']}"
+			for meta in line["meta_data"]:
+				if meta["key"] == "size":
+					meta["value"] = meta["display_value"] = f"Woo {meta['value']}"
+	return order
 
 
 def make_settings(**overrides) -> ServerSettings:
@@ -464,27 +482,33 @@ class TestFrappeErp(FrappeTestCase):
 			self.erp.ensure_address(customer, replace(plan.billing, country_code="XX"))
 
 	def test_two_variants_of_one_template_in_two_orders(self):
-		small, small_parties = self.insert(load_order("cod_unpaid"))
-		medium, medium_parties = self.insert(load_order("variation_qty3"))
-		codes = {
+		sizes_before = set(
+			frappe.get_all("Item Attribute Value", {"parent": "Size"}, pluck="attribute_value")
+		)
+		small, _ = self.insert(as_new_variable_product(load_order("cod_unpaid")))
+		medium, _ = self.insert(as_new_variable_product(load_order("variation_qty3")))
+		codes = [
 			frappe.db.get_value(
-				"Sales Order Item", {"parent": name, "item_code": ("like", "TSHIRT%")}, "item_code"
+				"Sales Order Item", {"parent": name, "item_code": ("like", "_TEST-WOO-%")}, "item_code"
 			)
 			for name in (small, medium)
-		}
-		self.assertEqual(codes, {"TSHIRT-S", "TSHIRT-M"})
-		templates = {frappe.db.get_value("Item", code, "variant_of") for code in codes}
-		self.assertEqual(len(templates), 1)
-		template = templates.pop()
-		self.assertEqual(frappe.db.get_value("Item", template, "has_variants"), 1)
-		self.assertEqual(find_linked_item(SERVER, 16, 0), template)
-		self.assertEqual(find_linked_item(SERVER, 16, 17), "TSHIRT-S")
-		self.assertEqual(find_linked_item(SERVER, 16, 18), "TSHIRT-M")
-		values = frappe.get_all("Item Attribute Value", {"parent": "Size"}, pluck="attribute_value")
-		# The attribute kept its values and gained the shop's.
-		self.assertTrue({"Small", "Medium", "S", "M"} <= set(values))
+		]
+		self.assertEqual(codes, ["_TEST-WOO-TSHIRT-S", "_TEST-WOO-TSHIRT-M"])
+		template = find_linked_item(SERVER, NEW_PRODUCT, 0)
 		self.assertEqual(
-			frappe.db.get_value("Item Variant Attribute", {"parent": "TSHIRT-M"}, "attribute_value"), "M"
+			frappe.db.get_value("Item", template, ["has_variants", "item_name"]), (1, "Barista T-Shirt")
+		)
+		self.assertEqual([frappe.db.get_value("Item", code, "variant_of") for code in codes], [template] * 2)
+		self.assertEqual(find_linked_item(SERVER, NEW_PRODUCT, NEW_PRODUCT + 17), codes[0])
+		self.assertEqual(find_linked_item(SERVER, NEW_PRODUCT, NEW_PRODUCT + 18), codes[1])
+		# The attribute kept every value it had and gained the shop's new ones.
+		sizes_after = set(frappe.get_all("Item Attribute Value", {"parent": "Size"}, pluck="attribute_value"))
+		self.assertEqual(sizes_after - sizes_before, {"Woo S", "Woo M"})
+		self.assertEqual(
+			frappe.db.get_value(
+				"Item Variant Attribute", {"parent": codes[1]}, ["attribute", "attribute_value"]
+			),
+			("Size", "Woo M"),
 		)
 
 	def test_a_customer_created_by_a_parallel_worker_is_never_duplicated(self):
@@ -526,6 +550,15 @@ class TestFrappeErp(FrappeTestCase):
 		found = self.erp.ensure_item(SERVER, replace(plan, sku=sku, woocommerce_product_id=777_001))
 		self.assertEqual(found, sku)
 		self.assertEqual(find_linked_item(SERVER, 777_001, 0), sku)
+
+	def test_a_product_without_sku_never_takes_over_an_existing_item_code(self):
+		frappe.get_doc(
+			{"doctype": "Item", "item_code": "WOO-880100-0", "item_group": "Products", "stock_uom": "Nos"}
+		).insert(ignore_permissions=True)
+		plan = self.plan(load_order("guest")).lines[0].item
+		created = self.erp.ensure_item(SERVER, replace(plan, sku="", woocommerce_product_id=880_100))
+		self.assertEqual(created, "WOO-880100-0-1")
+		self.assertEqual(find_linked_item(SERVER, 880_100, 0), created)
 
 	def test_exchange_rate_only_from_currency_exchange(self):
 		self.assertIsNone(self.erp.exchange_rate("CHF", "EUR", date(2026, 11, 25)))
