@@ -14,6 +14,8 @@ from typing import Any
 import frappe
 from frappe import _
 from frappe.utils import cint
+from frappe.utils.background_jobs import get_job
+from rq.job import JobStatus
 
 from woocommerce_fusion.engine.errors import describe
 from woocommerce_fusion.engine.sync.orders import SyncCounts, run_order_sync, sync_order_page
@@ -165,9 +167,6 @@ def enqueue_one_order(server: str, woocommerce_id: int) -> str | None:
 	A job already waiting for the same order will read the change too, so none is added. This
 	only saves work; two runs of one order at once are kept apart by the lock on its sync row.
 	"""
-	from frappe.utils.background_jobs import get_job
-	from rq.job import JobStatus
-
 	key = (server, cint(woocommerce_id))
 	scheduled = frappe.flags.setdefault("woocommerce_orders_scheduled", set())
 	if key in scheduled:

@@ -38,9 +38,10 @@ frappe.ui.form.on("WooCommerce Order", {
 						} else {
 							frappe.msgprint({
 								title: __("Synchronisation {0}", [__(message.state)]),
-								message: [link, frappe.utils.escape_html(message.error || "")].join(
-									"<br>"
-								),
+								message: [
+									link,
+									frappe.utils.escape_html(message.error || ""),
+								].join("<br>"),
 								indicator: "red",
 							});
 						}

@@ -62,7 +62,7 @@ class WooCommerceOrder(Document):
 	def load_from_db(self) -> None:
 		frappe.has_permission(DOCTYPE, "read", throw=True)
 		server, woocommerce_id = split_name(self.name)
-		client = get_client(server, reference=(DOCTYPE, self.name))
+		client = _from_shop(lambda: get_client(server, reference=(DOCTYPE, self.name)))
 		order = _from_shop(lambda: client.get(f"orders/{woocommerce_id}"))
 		row = to_row(server, order, get_system_timezone())
 		row.update(linked_records([row]).get(row["name"], {}))
@@ -417,11 +417,11 @@ def enabled_servers() -> list[str]:
 
 
 def _client(server: str) -> WooCommerceClient:
-	return get_client(server, reference=(SERVER_DOCTYPE, server))
+	return _from_shop(lambda: get_client(server, reference=(SERVER_DOCTYPE, server)))
 
 
 def _from_shop(call: Callable[[], Any]) -> Any:
-	"""A failed call to the shop as a message in Desk instead of a traceback."""
+	"""A failed call to the shop (or a shop without keys) as a message in Desk, not a traceback."""
 	try:
 		return call()
 	except FusionError as exc:

@@ -19,7 +19,11 @@ frappe.listview_settings["WooCommerce Order"] = {
 	hide_name_column: true,
 
 	get_indicator(doc) {
-		return [__(doc.status), WOOCOMMERCE_STATUS_COLOURS[doc.status] || "gray", `status,=,${doc.status}`];
+		return [
+			__(doc.status),
+			WOOCOMMERCE_STATUS_COLOURS[doc.status] || "gray",
+			`status,=,${doc.status}`,
+		];
 	},
 
 	onload(listview) {

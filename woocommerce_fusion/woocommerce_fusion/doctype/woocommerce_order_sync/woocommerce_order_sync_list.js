@@ -17,7 +17,11 @@ frappe.listview_settings["WooCommerce Order Sync"] = {
 	add_fields: ["status", "sales_order"],
 
 	get_indicator(doc) {
-		return [__(doc.status), ORDER_SYNC_COLOURS[doc.status] || "gray", `status,=,${doc.status}`];
+		return [
+			__(doc.status),
+			ORDER_SYNC_COLOURS[doc.status] || "gray",
+			`status,=,${doc.status}`,
+		];
 	},
 
 	onload(listview) {
@@ -42,7 +46,9 @@ frappe.listview_settings["WooCommerce Order Sync"] = {
 function can_start_sync() {
 	// The queue is not created from the New button (in_create), so the right shows there.
 	const user = frappe.boot.user;
-	return [...(user.can_create || []), ...(user.in_create || [])].includes("WooCommerce Sync Action");
+	return [...(user.can_create || []), ...(user.in_create || [])].includes(
+		"WooCommerce Sync Action"
+	);
 }
 
 function synchronize_orders(listview) {
@@ -68,9 +74,10 @@ function synchronize_orders(listview) {
 				.then(({ message }) => {
 					dialog.hide();
 					frappe.show_alert({
-						message: __("Synchronisation {0} started; refresh the list to see its orders.", [
-							frappe.utils.get_form_link("WooCommerce Sync Action", message, true),
-						]),
+						message: __(
+							"Synchronisation {0} started; refresh the list to see its orders.",
+							[frappe.utils.get_form_link("WooCommerce Sync Action", message, true)]
+						),
 						indicator: "green",
 					});
 					listview.refresh();

@@ -10,10 +10,11 @@ frappe.ui.form.on("WooCommerce Sync Action", {
 		}
 		if (frm.doc.sync_type === "One order" && frm.doc.reference) {
 			frm.add_custom_button(__("Open Order Sync"), () => {
-				frappe.set_route("Form", "WooCommerce Order Sync", [
-					frm.doc.woocommerce_server,
-					frm.doc.reference,
-				].join("-"));
+				frappe.set_route(
+					"Form",
+					"WooCommerce Order Sync",
+					[frm.doc.woocommerce_server, frm.doc.reference].join("-")
+				);
 			});
 		}
 	},
