@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -95,3 +98,48 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
 	finally:
 		server.shutdown()
 		server.server_close()
+
+
+@dataclass
+class SelfSignedCertificate:
+	cert_file: Path
+	key_file: Path
+
+	def server_context(self) -> ssl.SSLContext:
+		context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+		context.load_cert_chain(self.cert_file, self.key_file)
+		return context
+
+
+@pytest.fixture
+def self_signed_certificate(tmp_path: Path) -> SelfSignedCertificate:
+	"""A certificate for 127.0.0.1, so the test shop can serve https like a production shop."""
+	x509 = pytest.importorskip("cryptography.x509")
+	from cryptography.hazmat.primitives import hashes, serialization
+	from cryptography.hazmat.primitives.asymmetric import ec
+	from cryptography.x509.oid import NameOID
+
+	key = ec.generate_private_key(ec.SECP256R1())
+	name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+	now = datetime.now(timezone.utc)
+	certificate = (
+		x509.CertificateBuilder()
+		.subject_name(name)
+		.issuer_name(name)
+		.public_key(key.public_key())
+		.serial_number(1)
+		.not_valid_before(now - timedelta(days=1))
+		.not_valid_after(now + timedelta(days=1))
+		.add_extension(
+			x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+		)
+		.sign(key, hashes.SHA256())
+	)
+	cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+	cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+	key_file.write_bytes(
+		key.private_bytes(
+			serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+		)
+	)
+	return SelfSignedCertificate(cert_file, key_file)

@@ -8,6 +8,7 @@ import pytest
 
 from woocommerce_fusion.engine.client import Exchange, RetryPolicy, WooCommerceClient
 from woocommerce_fusion.engine.errors import ErrorKind, WooCommerceError
+from woocommerce_fusion.testing import TestShop
 
 
 class FakeTime:
@@ -205,3 +206,17 @@ def test_logged_exchanges_contain_no_secret(woo_shop, fake_time):
 			assert "oauth_signature=" not in text or "oauth_signature=[redacted]" in text
 	assert any(e.query.get("consumer_secret") == "[redacted]" for e in exchanges)
 	assert not any("oauth_nonce" in e.query for e in exchanges), "per-request OAuth noise is not logged"
+
+
+def test_https_uses_basic_auth_and_verifies_the_certificate(self_signed_certificate, fake_time):
+	with TestShop().start(ssl_context=self_signed_certificate.server_context()) as shop:
+		shop.seed_orders(2, seed=1)
+		client = make_client(shop, fake_time, verify_ssl=str(self_signed_certificate.cert_file))
+		assert len(client.get("orders")) == 2
+		assert all("oauth_signature" not in r.query for r in shop.requests)
+
+		unverified = make_client(shop, fake_time, retry=RetryPolicy(max_attempts=1))
+		with pytest.raises(WooCommerceError) as raised:
+			unverified.get("orders")
+		assert raised.value.kind == ErrorKind.UNAVAILABLE
+		assert "certificate" in str(raised.value).lower()

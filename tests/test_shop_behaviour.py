@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import ssl
 import subprocess
 import sys
 import threading
@@ -597,37 +595,9 @@ def test_a_variation_posted_as_product_is_stored_under_its_parent(shop: TestShop
 	assert line["meta_data"][0]["key"] == "size" and line["meta_data"][0]["display_key"] == "Size"
 
 
-def test_https_takes_basic_auth_and_ignores_oauth(tmp_path) -> None:
-	x509 = pytest.importorskip("cryptography.x509")
-	from cryptography.hazmat.primitives import hashes, serialization
-	from cryptography.hazmat.primitives.asymmetric import ec
-	from cryptography.x509.oid import NameOID
-
-	key = ec.generate_private_key(ec.SECP256R1())
-	name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-	now = datetime.now(UTC)
-	certificate = (
-		x509.CertificateBuilder()
-		.subject_name(name)
-		.issuer_name(name)
-		.public_key(key.public_key())
-		.serial_number(1)
-		.not_valid_before(now - timedelta(days=1))
-		.not_valid_after(now + timedelta(days=1))
-		.add_extension(
-			x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
-		)
-		.sign(key, hashes.SHA256())
-	)
-	cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-	cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-	key_file.write_bytes(
-		key.private_bytes(
-			serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-		)
-	)
-	context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-	context.load_cert_chain(cert_file, key_file)
+def test_https_takes_basic_auth_and_ignores_oauth(self_signed_certificate) -> None:
+	cert_file = self_signed_certificate.cert_file
+	context = self_signed_certificate.server_context()
 	with TestShop().start(ssl_context=context) as shop:
 		assert shop.url.startswith("https://")
 		assert shop.request("GET", "orders", verify=str(cert_file)).status_code == 200

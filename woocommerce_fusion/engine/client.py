@@ -80,7 +80,8 @@ class WooCommerceClient:
 	url: str
 	consumer_key: str
 	consumer_secret: str
-	verify_ssl: bool = True
+	# False, True, or the path of a CA bundle (a shop with its own certificate authority).
+	verify_ssl: bool | str = True
 	timeout: float = 30.0
 	on_exchange: ExchangeCallback | None = None
 	retry: RetryPolicy = field(default_factory=RetryPolicy)
