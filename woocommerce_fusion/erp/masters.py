@@ -1,11 +1,14 @@
 """Customers, addresses, contacts and items for web orders: found first, created only when missing.
 
 Two workers may meet the same new customer or product at the same moment (two orders of one
-buyer, a page fanned out over jobs). Creation therefore runs under a MariaDB named lock held until
-the transaction ends, and the lookup is repeated under it with a locking read, which sees rows
-committed after this transaction's snapshot. A row found only that way was committed by the other
-worker; this transaction's plain reads (link validation) cannot see it, so it stops and the order
-is retried instead of creating a second record.
+buyer, a page fanned out over jobs). Creation therefore runs under a MariaDB named lock, held
+until the transaction ends. Under REPEATABLE READ that alone is not enough: a worker whose
+snapshot is older than the other's commit would not see the record and create it again. So a
+worker that created a record announces it in the cache once it has committed; the next one to
+take the lock sees the announcement, and if its snapshot cannot see the record it stops (its
+link validation could not see it either) and the order is retried. Locking reads would do the
+same without the cache, but their gap locks make two workers that create different records
+deadlock each other.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 from weakref import WeakKeyDictionary
 
@@ -27,6 +31,8 @@ from woocommerce_fusion.engine.mapping.plans import AddressPlan, ContactPlan, Cu
 # Long enough for a parallel worker to finish creating the same record, short of MariaDB's
 # default lock wait timeout (50 s), so our own message is the one people see.
 NAMED_LOCK_TIMEOUT = 30
+# Far longer than any transaction that could have read before the announced commit.
+ANNOUNCEMENT_SECONDS = 600
 ITEM_SERVER_DOCTYPE = "WooCommerce Item Server"
 
 
@@ -36,59 +42,87 @@ class ParallelWorkerError(FusionError):
 	kind = ErrorKind.UNEXPECTED
 
 
-# -- named locks -----------------------------------------------------------------------------
+# -- named locks and announcements ----------------------------------------------------------
 
 
-# The named locks each database connection holds, released when its transaction ends. Kept per
-# connection rather than in frappe.local.flags, which a thread's second connection would share.
-_held_locks: WeakKeyDictionary[object, set[str]] = WeakKeyDictionary()
+@dataclass
+class _Transaction:
+	locks: set[str] = field(default_factory=set)
+	# announcement key -> name of the record this transaction created
+	created: dict[str, str] = field(default_factory=dict)
+
+
+# Per database connection rather than in frappe.local.flags, which a thread's second
+# connection (FrappeTestCase.secondary_connection) would share.
+_transactions: WeakKeyDictionary[object, _Transaction] = WeakKeyDictionary()
+
+
+def _current() -> _Transaction:
+	db = frappe.local.db
+	txn = _transactions.get(db)
+	if txn is None:
+		txn = _transactions[db] = _Transaction()
+		db.after_commit.add(partial(_end, db, True))
+		db.after_rollback.add(partial(_end, db, False))
+	return txn
+
+
+def _end(db, committed: bool) -> None:
+	txn = _transactions.pop(db, None)
+	if txn is None:
+		return
+	if committed:
+		# Announced before the locks go, so whoever takes one next finds the announcement.
+		for key, name in txn.created.items():
+			frappe.cache.set_value(key, name, expires_in_sec=ANNOUNCEMENT_SECONDS)
+	for lock in txn.locks:
+		db.sql("select release_lock(%s)", (lock,))
+
+
+def _digest(key: str) -> str:
+	return hashlib.sha256(f"{frappe.local.site}:{key}".encode()).hexdigest()
 
 
 def hold_lock(key: str) -> None:
 	"""Take the named lock `key` until the current transaction commits or rolls back."""
-	db = frappe.local.db
-	held = _held_locks.setdefault(db, set())
+	txn = _current()
 	# MariaDB lock names are limited to 64 characters and shared by every site on the server.
-	lock = "wcf-" + hashlib.sha256(f"{frappe.local.site}:{key}".encode()).hexdigest()[:56]
-	if lock in held:
+	lock = "wcf-" + _digest(key)[:56]
+	if lock in txn.locks:
 		return
-	got = db.sql("select get_lock(%s, %s)", (lock, NAMED_LOCK_TIMEOUT))[0][0]
+	got = frappe.db.sql("select get_lock(%s, %s)", (lock, NAMED_LOCK_TIMEOUT))[0][0]
 	if got != 1:
 		raise ParallelWorkerError(
 			_("Another job has been creating {0} for {1} seconds; the order is retried later.").format(
 				key, NAMED_LOCK_TIMEOUT
 			)
 		)
-	if not held:
-		db.after_commit.add(partial(release_locks, db))
-		db.after_rollback.add(partial(release_locks, db))
-	held.add(lock)
+	txn.locks.add(lock)
 
 
-def release_locks(db) -> None:
-	for lock in _held_locks.pop(db, set()):
-		db.sql("select release_lock(%s)", (lock,))
-
-
-def find_or_create(key: str, find: Callable[[bool], str | None], create: Callable[[], str]) -> str:
-	"""find(locking) returns the record's name or None; create() makes it and returns its name."""
-	name = find(False)
+def find_or_create(doctype: str, key: str, find: Callable[[], str | None], create: Callable[[], str]) -> str:
+	"""find() returns the record's name or None; create() makes it and returns its name."""
+	name = find()
 	if name:
 		return name
 	hold_lock(key)
-	name = find(True)
-	if name:
+	announcement = f"woocommerce_fusion:created:{_digest(key)}"
+	announced = frappe.cache.get_value(announcement, expires=True)
+	if announced and not frappe.db.exists(doctype, announced) and _committed(doctype, announced):
 		raise ParallelWorkerError(
 			_(
-				"{0} was created by a parallel job while this order was processed; the order is retried "
-				"and then uses it."
-			).format(name)
+				"{0} {1} was created by a parallel job while this order was processed; the order is "
+				"retried and then uses it."
+			).format(_(doctype), announced)
 		)
-	return create()
+	name = create()
+	_current().created[announcement] = name
+	return name
 
 
-def _for_update(locking: bool) -> str:
-	return " for update" if locking else ""
+def _committed(doctype: str, name: str) -> bool:
+	"""Whether the record exists now, beyond this transaction's snapshot (a locking read)."""
+	return bool(frappe.db.sql(f"select name from `tab{doctype}` where name = %s for update", (name,)))
 
 
 # -- customer --------------------------------------------------------------------------------
@@ -101,11 +135,11 @@ def ensure_customer(plan: CustomerPlan) -> str:
 	if not email:
 		frappe.throw(_("The order has no e-mail to find its Customer by"))
 
-	def find(locking: bool) -> str | None:
+	def find() -> str | None:
 		# The column's collation (utf8mb4_unicode_ci) compares case-insensitively.
 		rows = frappe.db.sql(
 			"select name from `tabCustomer` where woocommerce_email = %s "
-			f"order by disabled asc, creation asc limit 1{_for_update(locking)}",
+			"order by disabled asc, creation asc limit 1",
 			(email,),
 		)
 		return rows[0][0] if rows else None
@@ -125,7 +159,7 @@ def ensure_customer(plan: CustomerPlan) -> str:
 		customer.insert(ignore_permissions=True)
 		return customer.name
 
-	return find_or_create(f"customer:{email}", find, create)
+	return find_or_create("Customer", f"customer:{email}", find, create)
 
 
 # -- address ---------------------------------------------------------------------------------
@@ -168,15 +202,14 @@ def ensure_address(customer: str, plan: AddressPlan) -> str:
 		)
 	identity = plan.identity()
 
-	def find(locking: bool) -> str | None:
+	def find() -> str | None:
 		rows = frappe.db.sql(
 			"""select a.name, a.address_type, a.address_line1, a.address_line2, a.city, a.pincode, a.country
 			from `tabAddress` a
 			join `tabDynamic Link` dl on dl.parent = a.name and dl.parenttype = 'Address'
 			where dl.link_doctype = 'Customer' and dl.link_name = %s
 				and a.address_type = %s and a.disabled = 0
-			order by a.creation asc"""
-			+ _for_update(locking),
+			order by a.creation asc""",
 			(customer, plan.address_type),
 			as_dict=True,
 		)
@@ -203,7 +236,7 @@ def ensure_address(customer: str, plan: AddressPlan) -> str:
 		address.insert(ignore_permissions=True)
 		return address.name
 
-	return find_or_create(f"address:{customer}:{identity}", find, create)
+	return find_or_create("Address", f"address:{customer}:{identity}", find, create)
 
 
 # -- contact ---------------------------------------------------------------------------------
@@ -213,27 +246,21 @@ def ensure_contact(customer: str, plan: ContactPlan) -> str:
 	email = validate_email_address(plan.email_id.strip().lower())
 	phone = plan.phone if validate_phone_number(plan.phone) else ""
 
-	def find(locking: bool) -> str | None:
+	def find() -> str | None:
 		# Without an e-mail the buyer is recognised by name among the customer's contacts.
 		if email:
-			condition, values = "ce.email_id = %s", (customer, email)
 			join = "join `tabContact Email` ce on ce.parent = c.name and ce.parenttype = 'Contact'"
+			condition, values = "ce.email_id = %s", (customer, email)
 		else:
-			condition, values = (
-				"c.first_name = %s and ifnull(c.last_name, '') = %s",
-				(
-					customer,
-					plan.first_name,
-					plan.last_name,
-				),
-			)
 			join = ""
+			condition = "c.first_name = %s and ifnull(c.last_name, '') = %s"
+			values = (customer, plan.first_name, plan.last_name)
 		rows = frappe.db.sql(
 			f"""select c.name from `tabContact` c
 			join `tabDynamic Link` dl on dl.parent = c.name and dl.parenttype = 'Contact'
 			{join}
 			where dl.link_doctype = 'Customer' and dl.link_name = %s and {condition}
-			order by c.creation asc limit 1{_for_update(locking)}""",
+			order by c.creation asc limit 1""",
 			values,
 		)
 		return rows[0][0] if rows else None
@@ -254,7 +281,7 @@ def ensure_contact(customer: str, plan: ContactPlan) -> str:
 		return contact.name
 
 	key = email or f"{plan.first_name}|{plan.last_name}"
-	return find_or_create(f"contact:{customer}:{key}", find, create)
+	return find_or_create("Contact", f"contact:{customer}:{key}", find, create)
 
 
 # -- item ------------------------------------------------------------------------------------
@@ -265,7 +292,7 @@ def _variation_key(variation_id: int) -> str:
 	return str(variation_id) if variation_id else ""
 
 
-def find_linked_item(server: str, product_id: int, variation_id: int, locking: bool = False) -> str | None:
+def find_linked_item(server: str, product_id: int, variation_id: int) -> str | None:
 	"""The Item whose WooCommerce Item Server row names this product (and variation)."""
 	# Rows written by hand or by other tools may hold "0" for "no variation".
 	variations = (_variation_key(variation_id),) if variation_id else ("", "0")
@@ -274,17 +301,17 @@ def find_linked_item(server: str, product_id: int, variation_id: int, locking: b
 		where parenttype = 'Item' and parentfield = 'woocommerce_servers'
 			and woocommerce_server = %s and woocommerce_id = %s
 			and ifnull(woocommerce_variation_id, '') in %s
-		order by creation asc limit 1{_for_update(locking)}""",
+		order by creation asc limit 1""",
 		(server, str(product_id), variations),
 	)
 	return rows[0][0] if rows else None
 
 
-def _find_by_sku(sku: str, locking: bool) -> str | None:
+def _find_by_sku(sku: str) -> str | None:
 	if not sku:
 		return None
 	rows = frappe.db.sql(
-		f"select name from `tabItem` where item_code = %s and has_variants = 0 limit 1{_for_update(locking)}",
+		"select name from `tabItem` where item_code = %s and has_variants = 0 limit 1",
 		(sku,),
 	)
 	return rows[0][0] if rows else None
@@ -307,11 +334,11 @@ def generated_item_code(*ids: int) -> str:
 def ensure_item(server: str, plan: ItemPlan) -> str:
 	product, variation = plan.woocommerce_product_id, plan.woocommerce_variation_id
 
-	def find(locking: bool) -> str | None:
-		return find_linked_item(server, product, variation, locking)
+	def find() -> str | None:
+		return find_linked_item(server, product, variation)
 
 	def create() -> str:
-		by_sku = _find_by_sku(plan.sku, locking=True)
+		by_sku = _find_by_sku(plan.sku)
 		if by_sku:
 			# An Item keyed in by hand under the shop's SKU: link it so the next order finds it directly.
 			item = frappe.get_doc("Item", by_sku)
@@ -334,7 +361,7 @@ def ensure_item(server: str, plan: ItemPlan) -> str:
 		item.insert(ignore_permissions=True)
 		return item.name
 
-	return find_or_create(f"item:{server}:{product}:{variation}", find, create)
+	return find_or_create("Item", f"item:{server}:{product}:{variation}", find, create)
 
 
 def _create_variant(server: str, plan: ItemPlan) -> str:
@@ -374,8 +401,8 @@ def ensure_template(server: str, plan: ItemPlan, attributes: list[str]) -> str:
 	"""The template Item of a variable product, holding at least `attributes`."""
 	product = plan.template_product_id or plan.woocommerce_product_id
 
-	def find(locking: bool) -> str | None:
-		return find_linked_item(server, product, 0, locking)
+	def find() -> str | None:
+		return find_linked_item(server, product, 0)
 
 	def create() -> str:
 		template = frappe.get_doc(
@@ -395,7 +422,7 @@ def ensure_template(server: str, plan: ItemPlan, attributes: list[str]) -> str:
 		template.insert(ignore_permissions=True)
 		return template.name
 
-	name = find_or_create(f"item:{server}:{product}:0", find, create)
+	name = find_or_create("Item", f"item:{server}:{product}:0", find, create)
 	template = frappe.get_doc("Item", name)
 	if not template.has_variants:
 		frappe.throw(
@@ -420,40 +447,37 @@ def ensure_attribute_value(attribute: str, value: str) -> tuple[str, str]:
 	Existing values are never changed, so the variants that use them keep them.
 	"""
 	attribute, value = cstr(attribute).strip(), cstr(value).strip()
-	found = _known_value(frappe.db.get_value("Item Attribute", attribute, "name"), value)
-	if found:
-		return found
-	hold_lock(f"item-attribute:{attribute.lower()}")
-	name = frappe.db.get_value("Item Attribute", attribute, "name", for_update=True)
-	if not name:
-		frappe.get_doc(
+	key = f"item-attribute:{attribute.lower()}"
+
+	def create() -> str:
+		doc = frappe.get_doc(
 			{
 				"doctype": "Item Attribute",
 				"attribute_name": attribute,
 				"item_attribute_values": [{"attribute_value": value, "abbr": abbreviation(value, set())}],
 			}
-		).insert(ignore_permissions=True)
-		return attribute, value
+		)
+		doc.insert(ignore_permissions=True)
+		return doc.name
+
+	name = find_or_create(
+		"Item Attribute", key, lambda: frappe.db.get_value("Item Attribute", attribute, "name"), create
+	)
 	found = _known_value(name, value)
 	if found:
 		return found
-	doc = frappe.get_doc("Item Attribute", name, for_update=True)
-	if any(cstr(row.attribute_value).lower() == value.lower() for row in doc.item_attribute_values):
-		raise ParallelWorkerError(
-			_("Value {0} of Item Attribute {1} was added by a parallel job; the order is retried.").format(
-				value, name
-			)
-		)
+	# A parallel job adding a value at the same time makes this save fail on the document's
+	# timestamp (TimestampMismatchError); the order is then retried and finds the value.
+	hold_lock(key)
+	doc = frappe.get_doc("Item Attribute", name)
 	taken = {cstr(row.abbr).lower() for row in doc.item_attribute_values}
 	doc.append("item_attribute_values", {"attribute_value": value, "abbr": abbreviation(value, taken)})
 	doc.save(ignore_permissions=True)
 	return name, value
 
 
-def _known_value(attribute: str | None, value: str) -> tuple[str, str] | None:
+def _known_value(attribute: str, value: str) -> tuple[str, str] | None:
 	"""(attribute, value) as the Item Attribute spells them, if it already allows the value."""
-	if not attribute:
-		return None
 	if frappe.db.get_value("Item Attribute", attribute, "numeric_values"):
 		# A numeric attribute takes any value in its range; ERPNext validates it on the variant.
 		return attribute, value

@@ -540,6 +540,34 @@ class TestFrappeErp(FrappeTestCase):
 		frappe.delete_doc("Customer", created, ignore_permissions=True)
 		self.erp.commit()
 
+	def test_two_workers_creating_different_customers_do_not_wait_for_each_other(self):
+		primary = frappe.local.db
+		plans = []
+		for case in ("guest", "business_customer_vat"):
+			order = load_order(case)
+			# Neighbours in the e-mail index, where locking reads would take the same gap lock.
+			order["billing"]["email"] = f"zzz-woo-{case}-{frappe.generate_hash(length=10)}@example.org"
+			plans.append(self.plan(order))
+
+		def resolve(plan) -> str:
+			customer = self.erp.ensure_customer(plan.customer)
+			self.erp.ensure_address(customer, plan.billing)
+			self.erp.ensure_address(customer, plan.shipping)
+			self.erp.ensure_contact(customer, plan.contact)
+			return customer
+
+		try:
+			with self.secondary_connection():
+				frappe.db.sql("set session innodb_lock_wait_timeout = 3")
+		finally:
+			frappe.local.db = primary
+		first = resolve(plans[0])
+		with self.secondary_connection():
+			# Runs while the first worker's creations are uncommitted: no lock of it may block this.
+			second = resolve(plans[1])
+			frappe.db.rollback()
+		self.assertNotEqual(first, second)
+
 	def test_an_item_keyed_in_by_hand_is_found_by_sku(self):
 		sku = "_TEST-WOO-BY-SKU"
 		if not frappe.db.exists("Item", sku):
