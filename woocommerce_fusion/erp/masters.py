@@ -21,7 +21,9 @@ from functools import partial
 from weakref import WeakKeyDictionary
 
 import frappe
+from erpnext.controllers.item_variant import create_variant, get_variant
 from frappe import _
+from frappe.database.database import Database
 from frappe.model.naming import append_number_if_name_exists
 from frappe.utils import cstr, validate_email_address, validate_phone_number
 
@@ -54,7 +56,7 @@ class _Transaction:
 
 # Per database connection rather than in frappe.local.flags, which a thread's second
 # connection (FrappeTestCase.secondary_connection) would share.
-_transactions: WeakKeyDictionary[object, _Transaction] = WeakKeyDictionary()
+_transactions: WeakKeyDictionary[Database, _Transaction] = WeakKeyDictionary()
 
 
 def _current() -> _Transaction:
@@ -67,7 +69,7 @@ def _current() -> _Transaction:
 	return txn
 
 
-def _end(db, committed: bool) -> None:
+def _end(db: Database, committed: bool) -> None:
 	txn = _transactions.pop(db, None)
 	if txn is None:
 		return
@@ -365,8 +367,6 @@ def ensure_item(server: str, plan: ItemPlan) -> str:
 
 
 def _create_variant(server: str, plan: ItemPlan) -> str:
-	from erpnext.controllers.item_variant import create_variant, get_variant
-
 	if not plan.attributes:
 		frappe.throw(
 			_(

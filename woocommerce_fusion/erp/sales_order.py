@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 
 import frappe
 from frappe import _
+from frappe.model.document import Document
 from frappe.utils import cint, escape_html, flt, get_datetime, get_system_timezone
 
 from woocommerce_fusion.engine.errors import ErrorKind, FusionError
-from woocommerce_fusion.engine.mapping.plans import SalesOrderPlan
+from woocommerce_fusion.engine.mapping.plans import ChargePlan, SalesOrderPlan
 from woocommerce_fusion.engine.ports import ResolvedParties, SalesOrderRef
 from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE
 
@@ -189,13 +190,15 @@ def update_sales_order(name: str, changes: dict[str, Any]) -> None:
 		doc.db_set(changed, update_modified=True)
 
 
-def mark_as_pipeline(doc) -> None:
+def mark_as_pipeline(doc: Document) -> None:
 	"""Runs in a background job, and tells the app's Sales Order hooks not to echo it to the shop."""
 	doc.flags.ignore_permissions = True
 	doc.flags.woocommerce_pipeline = True
 
 
-def set_content(doc, plan: SalesOrderPlan, resolved: ResolvedParties, rate_lookup: ExchangeRate) -> None:
+def set_content(
+	doc: Document, plan: SalesOrderPlan, resolved: ResolvedParties, rate_lookup: ExchangeRate
+) -> None:
 	conversion_rate = flt(plan.conversion_rate) if plan.conversion_rate is not None else 1.0
 	price_list = plan.price_list or frappe.db.get_single_value("Selling Settings", "selling_price_list")
 	if not price_list:
@@ -303,7 +306,7 @@ def price_list_rate(
 	return float(rate)
 
 
-def item_wise_tax_detail(charge, resolved: ResolvedParties, conversion_rate: float) -> str:
+def item_wise_tax_detail(charge: ChargePlan, resolved: ResolvedParties, conversion_rate: float) -> str:
 	"""{item_code: [rate %, tax]} as ERPNext keeps it: summed per item, in company currency."""
 	detail: dict[str, list[float]] = {}
 	percent = flt(charge.rate_percent) if charge.rate_percent is not None else 0.0
@@ -314,7 +317,7 @@ def item_wise_tax_detail(charge, resolved: ResolvedParties, conversion_rate: flo
 	return json.dumps(detail, separators=(",", ":"))
 
 
-def check_total(doc, plan: SalesOrderPlan) -> None:
+def check_total(doc: Document, plan: SalesOrderPlan) -> None:
 	booked = Decimal(str(flt(doc.grand_total, 2))).quantize(CENT)
 	if booked != plan.grand_total:
 		raise TotalMismatchError(
@@ -332,7 +335,7 @@ def check_total(doc, plan: SalesOrderPlan) -> None:
 		)
 
 
-def add_customer_note(doc, note: str) -> None:
+def add_customer_note(doc: Document, note: str) -> None:
 	"""The buyer's note goes to the timeline, once, where the people who pack the order read it."""
 	if not note.strip():
 		return
