@@ -325,9 +325,14 @@ class TestFrappeErp(FrappeTestCase):
 			self.assertEqual(row.dont_recompute_tax, 1)
 
 	def test_the_companys_default_tax_template_stays_out(self):
-		self.assertTrue(
-			frappe.db.exists("Sales Taxes and Charges Template", {"company": COMPANY, "is_default": 1})
+		template = frappe.db.get_value(
+			"Sales Taxes and Charges Template", {"company": COMPANY, "is_default": 1}
 		)
+		self.assertTrue(template)
+		# A Tax Rule is how ERPNext's customer defaults would bring the template into a new order.
+		frappe.get_doc(
+			{"doctype": "Tax Rule", "tax_type": "Sales", "sales_tax_template": template, "company": COMPANY}
+		).insert(ignore_permissions=True)
 		order = load_order("guest")
 		for row in order["line_items"] + order["shipping_lines"]:
 			row["total_tax"] = "0.00"
@@ -339,6 +344,7 @@ class TestFrappeErp(FrappeTestCase):
 		order["total"] = order["line_items"][0]["total"]
 		name, _ = self.insert(order)
 		so = frappe.get_doc("Sales Order", name)
+		self.assertFalse(so.taxes_and_charges)
 		self.assertEqual(so.taxes, [])
 		self.assertEqual(so.grand_total, float(order["total"]))
 
@@ -359,6 +365,13 @@ class TestFrappeErp(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Sales Order", name, "docstatus"), 1)
 		self.erp.update_sales_order(name, {"woocommerce_status": "completed"})
 		self.assertEqual(frappe.db.get_value("Sales Order", name, "woocommerce_status"), "completed")
+		self.erp.add_comment("Sales Order", name, "Shop total 46.29 < 50")
+		self.assertTrue(
+			frappe.db.exists(
+				"Comment",
+				{"reference_name": name, "comment_type": "Comment", "content": "Shop total 46.29 &lt; 50"},
+			)
+		)
 		with self.assertRaises(frappe.ValidationError):
 			self.erp.update_sales_order(name, {"customer": "_Test Customer"})
 
