@@ -15,7 +15,7 @@ const WOOCOMMERCE_STATUS_COLOURS = {
 
 frappe.listview_settings["WooCommerce Order"] = {
 	add_fields: ["status"],
-	// The name is webshop~id, which the webshop and id columns already show.
+	// The subject is the customer; the name (webshop~id) is in the webshop and id columns.
 	hide_name_column: true,
 
 	get_indicator(doc) {

@@ -103,7 +103,12 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		# The second time there is nothing to do, and no second Sales Order.
 		again = frappe.get_doc(SYNC_ACTION, sync_one_order(SHOP_SERVER, order_id))
 		self.assertEqual((again.state, again.unchanged), (State.COMPLETED, 1))
-		self.assertEqual(frappe.db.count("Sales Order", {"woocommerce_id": str(order_id)}), 1)
+		self.assertEqual(
+			frappe.db.count(
+				"Sales Order", {"woocommerce_server": SHOP_SERVER, "woocommerce_id": str(order_id)}
+			),
+			1,
+		)
 
 	def test_sync_now_button_on_the_row(self):
 		order_id = self.add_order("mixed_tax_rates")

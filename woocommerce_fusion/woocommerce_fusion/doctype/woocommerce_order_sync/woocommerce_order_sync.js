@@ -3,6 +3,8 @@
 
 frappe.ui.form.on("WooCommerce Order Sync", {
 	refresh(frm) {
+		// Written by the sync only; the buttons are the way to act on it.
+		frm.disable_save();
 		if (frm.doc.sales_order) {
 			frm.add_custom_button(__("Open Sales Order"), () => {
 				window.open(frappe.utils.get_form_link("Sales Order", frm.doc.sales_order));

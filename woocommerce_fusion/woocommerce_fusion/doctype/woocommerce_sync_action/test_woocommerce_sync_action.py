@@ -215,9 +215,10 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		)
 		doc.flags.ignore_links = True
 		doc.insert(ignore_permissions=True)
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.delete, DOCTYPE, {"name": doc.name})
 		run_sync_action(doc.name)
 		self.assertEqual(state_of(doc.name), State.WEBSHOP_NOT_FOUND)
-		frappe.delete_doc(DOCTYPE, doc.name, force=True, ignore_permissions=True)
 
 	def test_failing_run_is_failed_and_keeps_the_cursor(self):
 		name = create_sync_action(SERVER, SyncType.ORDERS)

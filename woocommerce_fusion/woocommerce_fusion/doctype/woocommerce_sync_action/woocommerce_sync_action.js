@@ -3,6 +3,8 @@
 
 frappe.ui.form.on("WooCommerce Sync Action", {
 	refresh(frm) {
+		// Written by the sync only; the buttons are the way to act on it.
+		frm.disable_save();
 		if (frm.doc.error) {
 			frm.add_custom_button(__("Copy error"), () => {
 				frappe.utils.copy_to_clipboard(frm.doc.error);
