@@ -19,6 +19,7 @@ class ErrorKind(str, Enum):
 	BAD_DATA = "bad_data"
 	CONFIGURATION = "configuration"
 	STOCK = "stock"
+	CONFLICT = "conflict"
 	UNEXPECTED = "unexpected"
 
 
@@ -53,6 +54,10 @@ SUGGESTED_FIXES: dict[ErrorKind, str] = {
 	),
 	ErrorKind.STOCK: (
 		"Stock could not be reserved. Receive stock into the warehouse or change the warehouse, then retry."
+	),
+	ErrorKind.CONFLICT: (
+		"Another job was changing the same records at the same moment. Nothing is lost: retry, "
+		"or let the next run pick the order up."
 	),
 	ErrorKind.UNEXPECTED: (
 		"An unexpected error. The full traceback is in the error field; retry once, and if it "
@@ -153,11 +158,23 @@ _BAD_DATA_EXCEPTION_NAMES = {
 }
 
 
+# Lock waits, deadlocks and concurrent edits: transient, a retry succeeds.
+_CONFLICT_EXCEPTION_NAMES = {
+	"QueryDeadlockError",
+	"QueryTimeoutError",
+	"TimestampMismatchError",
+	"DocumentLockedError",
+	"ParallelWorkerError",
+}
+
+
 def classify(exc: BaseException) -> ErrorKind:
 	"""The kind of any exception, including ERPNext's, for the status screen."""
 	if isinstance(exc, FusionError):
 		return exc.kind
 	names = {cls.__name__ for cls in type(exc).__mro__}
+	if names & _CONFLICT_EXCEPTION_NAMES:
+		return ErrorKind.CONFLICT
 	if names & _BAD_DATA_EXCEPTION_NAMES or isinstance(exc, (ValueError, KeyError, TypeError)):
 		return ErrorKind.BAD_DATA
 	return ErrorKind.UNEXPECTED

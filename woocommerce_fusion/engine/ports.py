@@ -56,8 +56,6 @@ class SalesOrderRef:
 	modified_utc: datetime
 	grand_total: Decimal = Decimal("0")
 	customer: str = ""
-	# True when the pipeline made it; False for one keyed in by hand or by another connector.
-	made_by_pipeline: bool = True
 
 
 class ErpPort(Protocol):

@@ -23,12 +23,10 @@ from frappe.utils import cint, escape_html, flt, get_datetime, get_system_timezo
 from woocommerce_fusion.engine.errors import ErrorKind, FusionError
 from woocommerce_fusion.engine.mapping.plans import ChargePlan, SalesOrderPlan
 from woocommerce_fusion.engine.ports import ResolvedParties, SalesOrderRef
-from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE
 
 ExchangeRate = Callable[[str, str, date], Decimal | None]
 
 CENT = Decimal("0.01")
-DUPLICATE_SALES_ORDER = "Duplicate sales order"
 
 
 class TotalMismatchError(FusionError):
@@ -56,16 +54,11 @@ def utc_to_system(moment: datetime) -> datetime:
 
 # -- reading ---------------------------------------------------------------------------------
 
-# made_by_pipeline: the order's own sync row links this Sales Order and did not merely adopt
-# it as a duplicate; the row's name is the server and the order id, so the join is a key lookup.
-REF_QUERY = f"""
+REF_QUERY = """
 	select so.name, so.woocommerce_id, so.docstatus, so.status, so.woocommerce_status, so.modified,
-		so.grand_total, so.customer,
-		(os.name is not null and os.status != %(duplicate)s) as made_by_pipeline
+		so.grand_total, so.customer
 	from `tabSales Order` so
-	left join `tab{ORDER_SYNC_DOCTYPE}` os
-		on os.name = concat(so.woocommerce_server, '-', so.woocommerce_id) and os.sales_order = so.name
-	where so.woocommerce_server = %(server)s and so.docstatus != 2 and {{condition}}
+	where so.woocommerce_server = %(server)s and so.docstatus != 2 and {condition}
 	order by so.docstatus desc, so.creation asc
 """
 
@@ -80,7 +73,6 @@ def _to_ref(row: dict) -> SalesOrderRef:
 		modified_utc=system_to_utc(row.modified),
 		grand_total=Decimal(str(flt(row.grand_total))).quantize(CENT),
 		customer=row.customer or "",
-		made_by_pipeline=bool(cint(row.made_by_pipeline)),
 	)
 
 
@@ -91,7 +83,7 @@ def find_sales_orders(server: str, woocommerce_ids: list[int]) -> dict[int, Sale
 		return {}
 	rows = frappe.db.sql(
 		REF_QUERY.format(condition="so.woocommerce_id in %(ids)s"),
-		{"server": server, "ids": ids, "duplicate": DUPLICATE_SALES_ORDER},
+		{"server": server, "ids": ids},
 		as_dict=True,
 	)
 	refs: dict[int, SalesOrderRef] = {}
@@ -103,7 +95,7 @@ def find_sales_orders(server: str, woocommerce_ids: list[int]) -> dict[int, Sale
 def sales_orders_modified_since(server: str, since_utc: datetime) -> list[SalesOrderRef]:
 	rows = frappe.db.sql(
 		REF_QUERY.format(condition="so.modified >= %(since)s and ifnull(so.woocommerce_id, '') != ''"),
-		{"server": server, "since": utc_to_system(since_utc), "duplicate": DUPLICATE_SALES_ORDER},
+		{"server": server, "since": utc_to_system(since_utc)},
 		as_dict=True,
 	)
 	seen: set[int] = set()
