@@ -348,3 +348,55 @@ def test_a_page_that_cannot_be_fetched_keeps_the_cursor(shop, erp, client, setti
 		sync(erp, fast, settings, clock, since=START)
 	assert "500" in str(raised.value)
 	assert erp.count("sales_order") == 0
+
+
+class QueryDeadlockError(Exception):
+	"""Named like frappe's, which the engine recognises by name."""
+
+
+def test_a_deadlock_is_retried_at_once_and_leaves_no_failure(shop, erp, settings):
+	shop.seed_orders(2, seed=18)
+	order = open_orders(shop)[0]
+	deadlocks = []
+
+	def deadlock_once(name):
+		if not deadlocks:
+			deadlocks.append(name)
+			raise QueryDeadlockError("Deadlock found when trying to get lock")
+
+	erp.after_sales_order_insert = deadlock_once
+	record = process_order(erp, settings, order["id"], payload=order)
+
+	assert deadlocks, "the deadlock must have happened"
+	assert record.status == Status.SALES_ORDER_CREATED
+	assert record.attempts == 1 and record.error == ""
+	assert erp.count("sales_order") == 1
+
+
+def test_a_refused_status_push_stays_on_the_row_and_holds_the_cursor(shop, erp, client, settings, clock):
+	shop.seed_orders(6, seed=19)
+	first = sync(erp, client, settings, clock, since=None)
+	order = next(o for o in open_orders(shop) if o["status"] == "processing")
+	record = erp.order_record("shop1", order["id"])
+	clock.advance(minutes=10)
+	erp.touch_sales_order(record.sales_order, woocommerce_status="completed")
+	clock.advance(minutes=10)
+	shop.inject_fault("503", times=50, method="PUT")
+
+	second = sync(erp, client, settings, clock, since=first.next_cursor)
+
+	assert second.counts.failed == 1 and second.counts.retry_later == 1
+	assert second.next_cursor is None, "the cursor must not move past an order the shop refused"
+	failed = erp.order_record("shop1", order["id"])
+	assert failed.status == Status.SALES_ORDER_CREATED, "the Sales Order exists; the status stays"
+	assert failed.failed_step == "sync" and failed.error_kind == "unavailable"
+	assert "503" in failed.error
+	assert shop.orders[order["id"]]["status"] == "processing"
+
+	shop.clear_faults()
+	clock.advance(minutes=10)
+	third = sync(erp, client, settings, clock, since=first.next_cursor)
+	assert third.counts.updated == 1 and third.next_cursor is not None
+	assert shop.orders[order["id"]]["status"] == "completed"
+	healed = erp.order_record("shop1", order["id"])
+	assert healed.error == "" and healed.failed_step == ""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from woocommerce_fusion.engine.errors import MappingError, classify, describe
+from woocommerce_fusion.engine.errors import ErrorKind, MappingError, classify, describe
 from woocommerce_fusion.engine.mapping.order import content_digest, map_order
 from woocommerce_fusion.engine.mapping.plans import SalesOrderPlan
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, ResolvedParties
@@ -146,6 +146,10 @@ def store_payload(record: OrderRecord, payload: dict[str, Any] | None) -> bool:
 	return True
 
 
+# Deadlocks and lock waits between parallel workers pass; retrying at once usually succeeds.
+CONFLICT_RETRIES = 2
+
+
 def process_order(
 	erp: ErpPort,
 	settings: ServerSettings,
@@ -156,6 +160,32 @@ def process_order(
 ) -> OrderRecord:
 	"""Run the pipeline for one order under its lock; returns the record as committed."""
 	clock = now or (lambda: datetime.now(timezone.utc))
+	conflicts = 0
+	while True:
+		try:
+			return _process_once(erp, settings, woocommerce_id, payload, clock)
+		except _StepFailed as failed:
+			erp.rollback()
+			if classify(failed.error) == ErrorKind.CONFLICT and conflicts < CONFLICT_RETRIES:
+				conflicts += 1
+				continue
+			return _record_failure(erp, settings, woocommerce_id, payload, failed.step, failed.error, clock())
+
+
+class _StepFailed(Exception):
+	def __init__(self, step: str, error: Exception):
+		super().__init__(step)
+		self.step = step
+		self.error = error
+
+
+def _process_once(
+	erp: ErpPort,
+	settings: ServerSettings,
+	woocommerce_id: int,
+	payload: dict[str, Any] | None,
+	clock: Callable[[], datetime],
+) -> OrderRecord:
 	record = erp.lock_order(settings.name, woocommerce_id)
 	if record.status == Status.CANCELLED and _cancelled_in_shop(payload or record.payload):
 		# Still cancelled: a moved timestamp alone is no reason to write.
@@ -183,8 +213,7 @@ def process_order(
 		erp.commit()
 		return record
 	except Exception as exc:
-		erp.rollback()
-		return _record_failure(erp, settings, woocommerce_id, payload, current.name, exc, clock())
+		raise _StepFailed(current.name, exc) from exc
 
 
 def _record_failure(

@@ -81,7 +81,7 @@ def run_orders(action: frappe._dict) -> None:
 		action.name,
 		pages_expected=fan_out.enqueued,
 		counts=counts,
-		cursor_complete=result.next_cursor is not None,
+		cursor_complete=result.next_cursor is not None and counts.cursor_may_move,
 	)
 	frappe.db.commit()
 
@@ -126,6 +126,7 @@ def process_order_page(action: str, server: str, orders: list[dict[str, Any]]) -
 			settings = get_settings(server)
 			client = get_client(server, sync_action=action)
 			counts = sync_order_page(FrappeErp(), client, settings, orders)
+		cursor_complete = counts.cursor_may_move
 	except Exception as exc:
 		# Failing orders are caught per order by the engine; this is the page as a whole (the
 		# settings or the database). Its orders were not synced, so the cursor must stay.

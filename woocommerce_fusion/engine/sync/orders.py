@@ -18,10 +18,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from woocommerce_fusion.engine.client import MAX_PER_PAGE, WooCommerceClient
-from woocommerce_fusion.engine.errors import describe
+from woocommerce_fusion.engine.errors import ErrorKind, classify, describe
 from woocommerce_fusion.engine.mapping.order import content_digest, map_order
 from woocommerce_fusion.engine.pipeline import Status, process_order, resolve_parties, store_payload
-from woocommerce_fusion.engine.ports import ErpPort, SalesOrderRef
+from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, SalesOrderRef
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.sync.decide import Action, decide
 from woocommerce_fusion.engine.timeutil import parse_gmt
@@ -29,6 +29,10 @@ from woocommerce_fusion.engine.timeutil import parse_gmt
 # Runs overlap by this much, so an order saved while the previous run was reading is not lost
 # between two windows; the overlap costs nothing because unchanged orders write nothing.
 CURSOR_OVERLAP = timedelta(minutes=5)
+
+# The step name a sync failure of an already created order is recorded under.
+SYNC_STEP = "sync"
+RETRY_LATER = frozenset({ErrorKind.UNAVAILABLE, ErrorKind.RATE_LIMITED, ErrorKind.CONFLICT})
 
 STATUS_MANAGED_BY_PIPELINE = (
 	Status.SALES_ORDER_CREATED,
@@ -45,6 +49,9 @@ class SyncCounts:
 	updated: int = 0
 	unchanged: int = 0
 	failed: int = 0
+	# Failures that a later run will likely get past (shop down, rate limit, lock conflict): the
+	# cursor must not move past them, or nothing would look at those orders again.
+	retry_later: int = 0
 	errors: list[str] = field(default_factory=list)
 
 	def add(self, other: SyncCounts) -> None:
@@ -53,7 +60,12 @@ class SyncCounts:
 		self.updated += other.updated
 		self.unchanged += other.unchanged
 		self.failed += other.failed
+		self.retry_later += other.retry_later
 		self.errors.extend(other.errors)
+
+	@property
+	def cursor_may_move(self) -> bool:
+		return self.retry_later == 0
 
 
 @dataclass
@@ -124,6 +136,7 @@ def run_order_sync(
 			orders = fetch_orders_by_id(client, batch)
 			handle(orders)
 
+	complete = complete and counts.cursor_may_move
 	return RunResult(counts=counts, next_cursor=now if complete else None, pages=pages)
 
 
@@ -150,9 +163,10 @@ def sync_order_page(
 		except Exception as exc:
 			erp.rollback()
 			counts.failed += 1
-			message = describe(exc)
+			if classify(exc) in RETRY_LATER:
+				counts.retry_later += 1
+			message = record_sync_error(erp, settings, order_id, exc)
 			counts.errors.append(f"Order {order_id}: {message.splitlines()[0]}")
-			erp.log_error(f"WooCommerce order {order_id} ({settings.name}) failed to sync", message)
 			continue
 		if outcome == "failed":
 			counts.failed += 1
@@ -198,11 +212,17 @@ def sync_one_order(
 		applied_digest=record.applied_digest,
 		owns_content=owns_content,
 	)
+	# An earlier failure of this pair is over once the pair is in step again.
+	cleared = _clear_sync_error(record)
 	if decision.action == Action.NOTHING:
-		erp.rollback()
+		if cleared:
+			erp.save_order(record)
+			erp.commit()
+		else:
+			erp.rollback()
 		return "unchanged"
 
-	changed_record = store_payload(record, order)
+	changed_record = store_payload(record, order) or cleared
 	if not record.sales_order:
 		record.sales_order = linked.name
 		changed_record = True
@@ -221,6 +241,30 @@ def sync_one_order(
 		erp.save_order(record)
 	erp.commit()
 	return "updated"
+
+
+def _clear_sync_error(record: OrderRecord) -> bool:
+	if record.failed_step != SYNC_STEP:
+		return False
+	record.error = record.error_kind = record.failed_step = ""
+	return True
+
+
+def record_sync_error(erp: ErpPort, settings: ServerSettings, order_id: int, exc: Exception) -> str:
+	"""Keep a failure of an order that already has its Sales Order on the order's row.
+
+	The pipeline status stays (the Sales Order exists); the error and its kind sit next to it
+	until a later sync of the order succeeds, and the Error Log has it too.
+	"""
+	message = describe(exc)
+	record = erp.lock_order(settings.name, order_id)
+	record.error = message
+	record.error_kind = classify(exc).value
+	record.failed_step = SYNC_STEP
+	erp.save_order(record)
+	erp.commit()
+	erp.log_error(f"WooCommerce order {order_id} ({settings.name}) failed to sync", message, record.name)
+	return message
 
 
 def _apply_content(
