@@ -742,7 +742,9 @@ class TestShop:
 	) -> Response:
 		params = php_query(pairs)
 		if path.rstrip("/") == "/wp-json":
-			return Response(200, self._index())
+			index = self._index()
+			# The index honours _fields like every WordPress route (the client asks for four keys).
+			return Response(200, pick_fields(index, params["_fields"]) if params.get("_fields") else index)
 		content_type = headers.get("Content-Type") or ""
 		form = parse_body(raw_body, content_type) if "x-www-form-urlencoded" in content_type else {}
 		key = self._auth.authenticate(
@@ -1463,7 +1465,9 @@ class TestShop:
 		return Response(200, [rate.as_json() for rate in chunk], headers=headers)
 
 	def _index(self) -> dict[str, Any]:
-		return site_index(self.url, self.timezone, float(self._store_clock.gmt_offset_hours(self.now())))
+		return site_index(
+			self.url, self.timezone, self._store_clock.gmt_offset_hours(self.now()), self._https
+		)
 
 	def _namespace_index(self, request: Request, kind: str) -> Response:
 		return Response(

@@ -9,8 +9,20 @@ from woocommerce_fusion.testing.shop_catalog import SHOP_URL
 CURRENCY_ENTITIES = {"EUR": "&euro;", "USD": "&#36;", "GBP": "&pound;"}
 
 
-def site_index(url: str, timezone: str, gmt_offset: float) -> dict[str, Any]:
-	"""GET /wp-json/: what a client reads the store's time zone from."""
+def site_index(url: str, timezone: str, gmt_offset: float, https: bool) -> dict[str, Any]:
+	"""GET /wp-json/: what a client reads the store's time zone from.
+
+	gmt_offset is an int when whole (1, not 1.0), as WordPress prints it. Application passwords
+	are announced only where WordPress supports them: over https (or in a "local" environment,
+	which the real sandbox is and a production shop is not).
+	"""
+	authentication: dict[str, Any] | list[Any] = []
+	if https:
+		authentication = {
+			"application-passwords": {
+				"endpoints": {"authorization": f"{url}/wp-admin/authorize-application.php"}
+			}
+		}
 	return {
 		"name": "WooCommerce Test Shop",
 		"description": "woocommerce_fusion test shop",
@@ -19,8 +31,11 @@ def site_index(url: str, timezone: str, gmt_offset: float) -> dict[str, Any]:
 		"gmt_offset": gmt_offset,
 		"timezone_string": timezone,
 		"namespaces": ["oembed/1.0", "wc/v1", "wc/v2", "wc/v3", "wc/store/v1", "wp/v2"],
-		"authentication": [],
+		"authentication": authentication,
 		"routes": {},
+		"site_logo": 0,
+		"site_icon": 0,
+		"site_icon_url": "",
 		"_links": {"help": [{"href": "https://developer.wordpress.org/rest-api/"}]},
 	}
 

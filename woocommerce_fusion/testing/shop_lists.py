@@ -39,7 +39,7 @@ def as_list(value: Any) -> list[str]:
 	return [part for part in str(value).replace(" ", ",").split(",") if part]
 
 
-def pick_fields(value: Any, fields: str) -> Any:
+def pick_fields(value: Any, fields: Any) -> Any:
 	"""rest_filter_response_fields(): keep `_fields`, dotted names reach into objects."""
 	tree: dict[str, Any] = {}
 	for name in as_list(fields):
