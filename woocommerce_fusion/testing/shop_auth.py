@@ -59,6 +59,11 @@ def php_query(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
 	return params
 
 
+def php_empty(value: Any) -> bool:
+	"""PHP's empty(): missing, "", "0" and empty arrays all count as empty."""
+	return value is None or value == "" or value == "0" or (isinstance(value, dict) and not value)
+
+
 def _rfc3986(text: str) -> str:
 	"""wc_rest_urlencode_rfc3986(): rawurlencode(rawurldecode()) with % double-encoded."""
 	return quote(unquote(text), safe="").replace("%", "%25")
@@ -141,8 +146,21 @@ class Authenticator:
 		return key
 
 	def _oauth_key(self, method: str, base_url: str, params: dict[str, Any]) -> ApiKey | None:
-		if any(not params.get(name) or isinstance(params[name], dict) for name in OAUTH_PARAMS):
+		# WC_REST_Authentication::get_oauth_parameters(): with none of the five the request is
+		# simply not OAuth (anonymous); with some but not all it fails, naming the missing ones.
+		missing = [name for name in OAUTH_PARAMS if php_empty(params.get(name))]
+		if len(missing) == len(OAUTH_PARAMS):
 			return None
+		if missing:
+			plural = "s" if len(missing) > 1 else ""
+			raise RestError(
+				401,
+				"woocommerce_rest_authentication_missing_parameter",
+				f"Missing OAuth parameter{plural} {', '.join(missing)}",
+			)
+		if any(isinstance(params[name], dict) for name in OAUTH_PARAMS):
+			# PHP would choke on an array here; no signature can match one.
+			raise _auth_error("Invalid signature - provided signature does not match.")
 		key = self.keys.get(params["oauth_consumer_key"])
 		if key is None:
 			raise _auth_error("Consumer key is invalid.")
