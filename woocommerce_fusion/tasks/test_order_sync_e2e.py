@@ -55,11 +55,17 @@ def remove_earlier_runs() -> None:
 		)
 
 
-def forget_queued_job(woocommerce_id: int) -> None:
-	"""The test bench has no worker: a queued job would stay and stand in for the next one."""
-	job = get_job(f"woocommerce_fusion::order::{SERVER}::{woocommerce_id}")
-	if job:
-		job.delete()
+def forget_queued_jobs(woocommerce_ids: list[int]) -> None:
+	"""The test bench has no worker: a queued job would stay and stand in for the next one.
+
+	Each save in these tests stands for a request of its own, where Frappe starts with fresh
+	flags, so the record of what this "request" already queued goes too.
+	"""
+	for woocommerce_id in woocommerce_ids:
+		job = get_job(f"woocommerce_fusion::order::{SERVER}::{woocommerce_id}")
+		if job:
+			job.delete()
+	frappe.flags.pop("woocommerce_orders_scheduled", None)
 
 
 def make_server(shop: TestShop) -> None:
@@ -116,9 +122,10 @@ class TestOrderSyncEndToEnd(FrappeTestCase):
 		super().setUpClass()
 		make_fixtures()
 		remove_earlier_runs()
+		# Cancelling an earlier run's Sales Orders queues their sync once this commits.
+		frappe.db.commit()
 		cls.shop = TestShop(timezone=SHOP_TIMEZONE, webhook_mode="manual").start()
-		for woocommerce_id in cls.shop.seed_orders(ORDERS, seed=2026):
-			forget_queued_job(woocommerce_id)
+		forget_queued_jobs(cls.shop.seed_orders(ORDERS, seed=2026))
 		make_server(cls.shop)
 		frappe.db.commit()
 		cls.first = run(SyncType.ORDERS, synchronize_all=True)
@@ -229,7 +236,5 @@ class TestOrderSyncEndToEnd(FrappeTestCase):
 		)
 		self.assertEqual(len(queued), 1, "the hook must queue exactly one sync of the order")
 		run_sync_action(queued[0])
-		forget_queued_job(woocommerce_id)
-		# Each save here stands for a request of its own, where Frappe starts with fresh flags.
-		frappe.flags.pop("woocommerce_orders_scheduled", None)
+		forget_queued_jobs([woocommerce_id])
 		return frappe.db.get_value(SYNC_ACTION, queued[0], "*", as_dict=True)
