@@ -1,0 +1,59 @@
+"""The dry run a newcomer types first: `python -m woocommerce_fusion preview --demo`."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+from woocommerce_fusion.__main__ import main
+from woocommerce_fusion.engine.preview import preview_orders, preview_settings
+
+
+def test_demo_previews_every_order_exactly():
+	result = subprocess.run(
+		[sys.executable, "-m", "woocommerce_fusion", "preview", "--demo", "--orders", "30"],
+		capture_output=True,
+		text=True,
+		timeout=120,
+	)
+	assert result.returncode == 0, result.stderr
+	lines = result.stdout.splitlines()
+	assert lines[-1] == "Summary: 30 orders, 30 exact, 0 off, 0 errors"
+	assert sum(line.startswith("Order #") for line in lines) == 30
+	assert sum(line.endswith(": exact") for line in lines) == 30
+
+
+def test_preview_reports_an_order_that_cannot_be_mapped(woo_shop):
+	order = {"id": 7, "currency": "EUR", "total": "banana", "line_items": [], "tax_lines": []}
+	out = io.StringIO()
+	summary = preview_orders([order], preview_settings("http://shop", "EUR", [order]), out)
+	assert (summary.orders, summary.exact, summary.errors) == (1, 0, 1)
+	assert "Order #7: cannot be mapped" in out.getvalue()
+	assert "Fix:" in out.getvalue()
+
+
+def test_preview_against_a_shop_url_with_wrong_keys_explains_itself(woo_shop, capsys):
+	code = main(
+		["preview", "--shop", woo_shop.url, "--key", "ck_nope", "--secret", "cs_nope", "--currency", "EUR"]
+	)
+	assert code == 2
+	err = capsys.readouterr().err
+	assert "Could not read the shop" in err and "Consumer Key" in err
+
+
+def test_preview_against_a_shop_url(woo_shop, capsys):
+	woo_shop.seed_orders(12, seed=5)
+	code = main(
+		[
+			"preview",
+			"--shop",
+			woo_shop.url,
+			"--key",
+			woo_shop.consumer_key,
+			"--secret",
+			woo_shop.consumer_secret,
+		]
+	)
+	assert code == 0
+	assert capsys.readouterr().out.splitlines()[-1] == "Summary: 12 orders, 12 exact, 0 off, 0 errors"
