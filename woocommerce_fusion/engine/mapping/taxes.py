@@ -87,39 +87,29 @@ def tax_rows(
 
 def shipping_rows(order: dict, settings: ServerSettings, what: str) -> list[ChargePlan]:
 	"""One row per shipping line at its net total; a free shipping line (0.00) books nothing."""
-	rows = []
-	for line in records(order.get("shipping_lines"), f"{what} shipping_lines"):
-		title = text(line.get("method_title"), f"{what} shipping line title") or "Shipping"
-		amount = parse_money(line.get("total"), f"{what} shipping line {title} total")
-		if not amount:
-			continue
-		if not settings.shipping_account:
-			raise ConfigurationError(
-				f"{what} charges shipping ({title} {amount}) but WooCommerce Server {settings.name} "
-				"has no shipping account: set one."
-			)
-		rows.append(
-			ChargePlan(
-				kind="shipping", account_head=settings.shipping_account, description=title, tax_amount=amount
-			)
-		)
-	return rows
+	return _charge_rows(
+		order, "shipping_lines", "method_title", "shipping", settings.shipping_account, settings, what
+	)
 
 
 def fee_rows(order: dict, settings: ServerSettings, what: str) -> list[ChargePlan]:
 	"""One row per fee line at its net total; a negative fee (a discount) stays negative."""
+	return _charge_rows(order, "fee_lines", "name", "fee", settings.fee_account, settings, what)
+
+
+def _charge_rows(
+	order: dict, lines_key: str, title_key: str, kind: str, account: str, settings: ServerSettings, what: str
+) -> list[ChargePlan]:
 	rows = []
-	for line in records(order.get("fee_lines"), f"{what} fee_lines"):
-		name = text(line.get("name"), f"{what} fee name") or "Fee"
-		amount = parse_money(line.get("total"), f"{what} fee {name} total")
+	for line in records(order.get(lines_key), f"{what} {lines_key}"):
+		title = text(line.get(title_key), f"{what} {kind} line title") or kind.capitalize()
+		amount = parse_money(line.get("total"), f"{what} {kind} line {title} total")
 		if not amount:
 			continue
-		if not settings.fee_account:
+		if not account:
 			raise ConfigurationError(
-				f"{what} has a fee ({name} {amount}) but WooCommerce Server {settings.name} has no "
-				"fee account: set one."
+				f"{what} charges {kind} ({title} {amount}) but WooCommerce Server {settings.name} "
+				f"has no {kind} account: set one."
 			)
-		rows.append(
-			ChargePlan(kind="fee", account_head=settings.fee_account, description=name, tax_amount=amount)
-		)
+		rows.append(ChargePlan(kind=kind, account_head=account, description=title, tax_amount=amount))
 	return rows
