@@ -75,7 +75,14 @@ from woocommerce_fusion.testing.shop_http import (
 	start_thread,
 )
 from woocommerce_fusion.testing.shop_info import site_index, system_status
-from woocommerce_fusion.testing.shop_lists import ListQuery, as_list, parse_list_query, pick_fields, truthy
+from woocommerce_fusion.testing.shop_lists import (
+	ListQuery,
+	as_list,
+	parse_list_query,
+	parse_slug_list,
+	pick_fields,
+	truthy,
+)
 from woocommerce_fusion.testing.shop_orders import (
 	Catalog,
 	Coupon,
@@ -802,9 +809,13 @@ class TestShop:
 	# -- list helpers -----------------------------------------------------------------------
 
 	def _page(
-		self, request: Request, query: ListQuery, items: list[Any], collection: str
+		self, request: Request, query: ListQuery, items: list[Any], collection: str, kind: str = ""
 	) -> tuple[list[Any], dict[str, str]]:
-		"""Slice a sorted list and build X-WP-Total, X-WP-TotalPages and Link like WordPress."""
+		"""Slice a sorted list and build X-WP-Total, X-WP-TotalPages and Link like WordPress.
+
+		`kind` "orders" or "refunds" adds what those controllers write back into the request
+		before WordPress builds the Link: orders move `status` to the end (default any) and, once
+		an order was rendered, add dp and context; refunds add dp."""
 		total = len(items)
 		pages = math.ceil(total / query.per_page) if total else 0
 		start = query.offset if query.offset is not None else (query.page - 1) * query.per_page
@@ -814,8 +825,15 @@ class TestShop:
 			"X-WP-Total": "0" if empty else str(total),
 			"X-WP-TotalPages": "0" if empty else str(pages),
 		}
+		params = dict(query.sanitized)
+		if kind == "orders":
+			params["status"] = parse_slug_list(params.pop("status", "any"))
+		if kind in ("orders", "refunds") and not empty:
+			params.setdefault("dp", "2")
+		if kind == "orders" and not empty:
+			params.setdefault("context", "view")
 		link = link_header(
-			f"{self.url}/wp-json/wc/v3/{collection}", request.pairs, query.page, 0 if empty else pages, empty
+			f"{self.url}/wp-json/wc/v3/{collection}", params, query.page, 0 if empty else pages
 		)
 		if link:
 			headers["Link"] = link
@@ -829,7 +847,7 @@ class TestShop:
 		with self._lock:
 			records = [r for r in self._orders.values() if self._order_matches(r, query)]
 			records.sort(key=self._order_sort_key(query), reverse=query.order == "desc")
-			chunk, headers = self._page(request, query, records, "orders")
+			chunk, headers = self._page(request, query, records, "orders", "orders")
 			texts = [record.text for record in chunk]
 		return self._json_list(texts, query.fields, headers)
 
@@ -1098,7 +1116,7 @@ class TestShop:
 		query = parse_list_query(
 			request.params, self._store_clock, ("date", "id", "include", "title", "slug", "modified"), "date"
 		)
-		chunk, headers = self._page(request, query, refunds, f"orders/{record.id}/refunds")
+		chunk, headers = self._page(request, query, refunds, f"orders/{record.id}/refunds", "refunds")
 		return Response(200, chunk, headers=headers)
 
 	def _refund_create(self, request: Request, kind: str) -> Response:
@@ -1381,15 +1399,33 @@ class TestShop:
 		self._require(request, kind)
 		status = request.params.get("status", "all")
 		with self._lock:
+			# WC_Webhook_Data_Store::search_webhooks(): search matches the name (LIKE, any case).
 			hooks = [
 				h
 				for h in self._webhooks.hooks.values()
-				if (status == "all" or h.status == status) and (not query.include or h.id in query.include)
+				if (status == "all" or h.status == status)
+				and (not query.include or h.id in query.include)
+				and h.id not in query.exclude
+				and (not query.search or query.search in h.name.lower())
 			]
-			# Newest first, but hooks created in the same second keep their id order (MySQL's tie).
 			sign = -1 if query.order == "desc" else 1
-			hooks.sort(key=lambda h: (sign * h.created.timestamp(), h.id))
-			chunk, headers = self._page(request, query, hooks, "webhooks")
+			if query.orderby == "title":
+				hooks.sort(key=lambda h: h.name.lower(), reverse=query.order == "desc")
+			elif query.orderby in ("id", "include"):
+				hooks.sort(key=lambda h: sign * h.id)
+			else:
+				# Newest first, but hooks created in the same second keep their id order (MySQL's tie).
+				hooks.sort(key=lambda h: (sign * h.created.timestamp(), h.id))
+			# The webhooks controller pages by itself: offset is ignored, the total counts every
+			# match whatever the page, and per_page=1 always claims a single page.
+			start = (query.page - 1) * query.per_page
+			chunk = hooks[start : start + query.per_page]
+			total = len(hooks)
+			pages = math.ceil(total / query.per_page) if query.per_page > 1 else 1
+			headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
+			link = link_header(f"{self.url}/wp-json/wc/v3/webhooks", query.sanitized, query.page, pages)
+			if link:
+				headers["Link"] = link
 			body = [h.as_json(self._store_clock) for h in chunk]
 		return Response(200, body, headers=headers)
 

@@ -137,22 +137,19 @@ def permission_error(kind: str) -> RestError:
 	return RestError(401, code, message)
 
 
-def link_header(
-	base: str, pairs: list[tuple[str, str]], page: int, max_pages: int, empty: bool
-) -> str | None:
-	"""WordPress' pagination Link: every request parameter repeated (stale oauth_* included) plus
-	the defaults status[0]=any&dp=2&context=view; `page` replaced where it stood."""
-	ordered: dict[str, str] = {}
-	for key, value in pairs:
-		ordered[key] = value
-	if "status" not in ordered and not any(k.startswith("status[") for k in ordered):
-		ordered["status[0]"] = "any"
-	if not empty:
-		ordered.setdefault("dp", "2")
-		ordered.setdefault("context", "view")
+def link_header(base: str, params: dict[str, Any], page: int, max_pages: int) -> str | None:
+	"""WordPress' pagination Link: add_query_arg() of the request's query parameters as they stand
+	after sanitizing (stale oauth_* included, arrays as key[i]=value), `page` replaced where it
+	stood or appended."""
+	flat: list[tuple[str, str]] = []
+	for key, value in params.items():
+		if isinstance(value, dict):
+			flat.extend((f"{key}[{inner}]", str(item)) for inner, item in value.items())
+		else:
+			flat.append((key, str(value)))
 
 	def url_for(target: int) -> str:
-		items = dict(ordered)
+		items = dict(flat)
 		items["page"] = str(target)
 		query = "&".join(
 			f"{quote(k, safe='')}={quote(v.rstrip('=') if k == 'oauth_signature' else v, safe='+')}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from woocommerce_fusion.testing.shop_util import StoreClock, invalid_params
@@ -37,6 +38,49 @@ def as_list(value: Any) -> list[str]:
 	if isinstance(value, list):
 		return [str(v) for v in value]
 	return [part for part in str(value).replace(" ", ",").split(",") if part]
+
+
+_PHP_INT_PREFIX = re.compile(r"^\s*[+-]?\d+")
+# List parameters WordPress sanitizes with wp_parse_id_list() and never validates.
+ID_LIST_PARAMS = ("include", "exclude", "parent")
+
+
+def absint(value: Any) -> int:
+	"""absint(): PHP's (int) cast reads a leading integer ("3abc" is 3, "abc" is 0), then abs()."""
+	match = _PHP_INT_PREFIX.match(str(value))
+	return abs(int(match.group())) if match else 0
+
+
+def parse_id_list(value: Any) -> dict[str, int]:
+	"""wp_parse_id_list(): absint() of every item, later duplicates dropped; array_unique() keeps
+	the surviving keys, which show up in the Link header as include[0], include[2]."""
+	if isinstance(value, dict):
+		items = [(str(key), item) for key, item in value.items()]
+	else:
+		parts = [part for part in re.split(r"[\s,]+", str(value)) if part]
+		items = [(str(index), part) for index, part in enumerate(parts)]
+	result: dict[str, int] = {}
+	seen: set[int] = set()
+	for key, item in items:
+		number = absint(item)
+		if number not in seen:
+			seen.add(number)
+			result[key] = number
+	return result
+
+
+def parse_slug_list(value: Any) -> dict[str, str]:
+	"""wp_parse_slug_list() for the orders' status filter: split, duplicates dropped, keys kept."""
+	if isinstance(value, dict):
+		items = [(str(key), str(item)) for key, item in value.items()]
+	else:
+		parts = [part for part in re.split(r"[\s,]+", str(value)) if part]
+		items = [(str(index), part) for index, part in enumerate(parts)]
+	result: dict[str, str] = {}
+	for key, item in items:
+		if item not in result.values():
+			result[key] = item
+	return result
 
 
 def pick_fields(value: Any, fields: Any) -> Any:
@@ -76,6 +120,8 @@ class ListQuery:
 	parents: set[int]
 	product: int | None
 	fields: str | None
+	# The query parameters as WordPress holds them after sanitizing, for the Link header.
+	sanitized: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_list_query(
@@ -83,6 +129,7 @@ def parse_list_query(
 ) -> ListQuery:
 	"""Validate list parameters the way WP_REST_Request::has_valid_params() does."""
 	problems: dict[str, tuple[str, str]] = {}
+	sanitized = dict(params)
 
 	def integer(
 		name: str, default: int | None, low: int | None = None, high: int | None = None
@@ -94,6 +141,8 @@ def parse_list_query(
 		except ValueError:
 			problems[name] = ("rest_invalid_type", f"{name} is not of type integer.")
 			return default
+		if name in ("page", "per_page", "offset"):
+			sanitized[name] = str(abs(value))  # their sanitize_callback is absint
 		if high is not None and low is not None and not low <= value <= high:
 			problems[name] = (
 				"rest_out_of_bounds",
@@ -104,14 +153,12 @@ def parse_list_query(
 		return value
 
 	def ids(name: str) -> list[int]:
-		values = as_list(params.get(name, ""))
-		result = []
-		for index, value in enumerate(values):
-			try:
-				result.append(int(value))
-			except ValueError:
-				problems[name] = ("rest_invalid_type", f"{name}[{index}] is not of type integer.")
-		return result
+		# No validate_callback on these: "abc" becomes id 0, which matches nothing.
+		if name not in params:
+			return []
+		parsed = parse_id_list(params[name])
+		sanitized[name] = {key: str(number) for key, number in parsed.items()}
+		return list(parsed.values())
 
 	def date(name: str) -> float | None:
 		if not params.get(name):
@@ -164,6 +211,7 @@ def parse_list_query(
 		parents=set(ids("parent")),
 		product=integer("product", None),
 		fields=str(params["_fields"]) if params.get("_fields") else None,
+		sanitized=sanitized,
 	)
 	if problems:
 		raise invalid_params(problems)
