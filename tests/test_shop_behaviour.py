@@ -229,7 +229,7 @@ def test_batch_reports_failures_inline_and_deletes_for_good(shop: TestShop) -> N
 	assert body["update"][1]["error"]["code"] == "woocommerce_rest_shop_order_invalid_id"
 	assert body["update"][1]["error"]["data"] == {"status": 400}
 	assert body["delete"][0]["id"] == drop
-	assert body["delete"][1]["error"]["data"] == {"status": 400}
+	assert body["delete"][1]["error"]["data"] == {"status": 404}, "as DELETE orders/{id} says"
 	assert shop.request("GET", f"orders/{drop}").status_code == 404
 	assert shop.request("GET", "orders", {"status": "trash"}).json() == []
 
@@ -531,7 +531,7 @@ def test_webhook_rest_lifecycle(shop: TestShop, webhook_receiver: WebhookReceive
 	assert shop.pending_webhooks() == 0, "paused hooks get nothing"
 	assert shop.request("DELETE", f"webhooks/{hook_id}").status_code == 501
 	assert shop.request("DELETE", f"webhooks/{hook_id}", {"force": "true"}).status_code == 200
-	assert shop.request("GET", f"webhooks/{hook_id}").status_code == 404
+	assert shop.request("GET", f"webhooks/{hook_id}").status_code == 400, "WooCommerce: ID is invalid."
 
 
 # -- running on its own -----------------------------------------------------------------------

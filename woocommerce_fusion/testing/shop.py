@@ -77,6 +77,7 @@ from woocommerce_fusion.testing.shop_http import (
 from woocommerce_fusion.testing.shop_info import site_index, system_status
 from woocommerce_fusion.testing.shop_lists import (
 	ListQuery,
+	absint,
 	as_list,
 	parse_list_query,
 	parse_slug_list,
@@ -506,10 +507,11 @@ class TestShop:
 	def _render(self, obj: Any) -> bytes:
 		return render(obj, self._url_php)
 
-	def _load(self, order_id: int) -> dict[str, Any]:
+	def _load(self, order_id: int, status: int = 404) -> dict[str, Any]:
+		"""The stored order; a missing one is 404 to GET and DELETE but 400 to PUT, like WooCommerce."""
 		record = self._orders.get(order_id)
 		if record is None:
-			raise RestError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+			raise RestError(status, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
 		return json.loads(record.text)
 
 	def _save(self, order: dict[str, Any], refunds: list[dict[str, Any]] | None = None) -> None:
@@ -940,7 +942,7 @@ class TestShop:
 		if not isinstance(payload, dict):
 			raise RestError(400, "rest_invalid_json", "Invalid JSON body passed.")
 		with self._lock:
-			order = self._load(order_id)
+			order = self._load(order_id, 400)
 			before = self._reduced_lines(order)
 			notes = self._engine.update(order, payload, self.now())
 			self._save(order)
@@ -1004,33 +1006,32 @@ class TestShop:
 				"woocommerce_rest_request_entity_too_large",
 				f"Unable to accept more than {BATCH_LIMIT} items for this request.",
 			)
+		# WC_REST_Controller::batch_items(): empty sections are dropped (array_filter), delete ids
+		# go through (int) and 0 is skipped, and each failure carries the single call's error.
 		result: dict[str, list[Any]] = {}
-		if "create" in body:
-			result["create"] = []
-			for item in body.get("create") or []:
-				try:
-					result["create"].append(create(item))
-				except RestError as error:
-					result["create"].append({"id": 0, "error": error.inline()})
-		if "update" in body:
-			result["update"] = []
-			for item in body.get("update") or []:
-				item_id = item.get("id") if isinstance(item, dict) else None
-				try:
-					if not isinstance(item_id, int | str) or not str(item_id).isdigit():
-						raise invalid_id
-					result["update"].append(update(int(item_id), item))
-				except RestError as error:
-					result["update"].append({"id": item_id, "error": error.inline()})
-		if "delete" in body:
-			result["delete"] = []
-			for item_id in body.get("delete") or []:
-				try:
-					result["delete"].append(delete(int(item_id)))
-				except (RestError, ValueError, TypeError) as error:
-					inline = error.inline() if isinstance(error, RestError) else invalid_id.inline()
-					result["delete"].append({"id": item_id, "error": inline})
-		return Response(200, result)
+		for item in body.get("create") or []:
+			try:
+				result.setdefault("create", []).append(create(item))
+			except RestError as error:
+				result["create"].append({"id": 0, "error": error.inline()})
+		for item in body.get("update") or []:
+			item_id = item.get("id") if isinstance(item, dict) else None
+			try:
+				if not isinstance(item_id, int | str) or not str(item_id).isdigit():
+					raise invalid_id
+				result.setdefault("update", []).append(update(int(item_id), item))
+			except RestError as error:
+				result.setdefault("update", []).append({"id": item_id, "error": error.inline()})
+		for raw_id in body.get("delete") or []:
+			item_id = absint(raw_id) if not isinstance(raw_id, dict | list) else 0
+			if item_id == 0:
+				continue
+			try:
+				result.setdefault("delete", []).append(delete(item_id))
+			except RestError as error:
+				result["delete"].append({"id": item_id, "error": error.inline()})
+		# An empty PHP array encodes as [], not {}.
+		return Response(200, result or [])
 
 	def _orders_batch(self, request: Request, kind: str) -> Response:
 		def create(payload: Any) -> dict[str, Any]:
@@ -1049,22 +1050,23 @@ class TestShop:
 			create,
 			update,
 			lambda order_id: self._delete_order(order_id, True),
-			RestError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID."),
+			RestError(400, "woocommerce_rest_shop_order_invalid_id", "Invalid ID."),
 		)
 
 	# -- notes and refunds ------------------------------------------------------------------
 
-	def _order_record(self, request: Request) -> OrderRecord:
+	def _order_record(self, request: Request, code: str = "woocommerce_rest_order_invalid_id") -> OrderRecord:
 		record = self._orders.get(int(request.match["id"]))
 		if record is None:
-			raise RestError(404, "woocommerce_rest_order_invalid_id", "Invalid order ID.")
+			raise RestError(404, code, "Invalid order ID.")
 		return record
 
 	def _notes_list(self, request: Request, kind: str) -> Response:
 		self._require(request, kind)
 		wanted = str(request.params.get("type", "any"))
 		with self._lock:
-			record = self._order_record(request)
+			# The list (unlike the other note routes) names the post type in its error code.
+			record = self._order_record(request, "woocommerce_rest_shop_order_invalid_id")
 			notes = [
 				note_json(record.id, note)
 				for note in record.notes
@@ -1100,9 +1102,8 @@ class TestShop:
 	def _note_delete(self, request: Request, kind: str) -> Response:
 		self._require(request, kind)
 		if not truthy(request.params.get("force", "")):
-			raise RestError(
-				501, "woocommerce_rest_trash_not_supported", "Resource does not support trashing."
-			)
+			# WooCommerce's own (copied) wording.
+			raise RestError(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.")
 		with self._lock:
 			record, note = self._find_note(request)
 			record.notes.remove(note)
@@ -1110,13 +1111,15 @@ class TestShop:
 
 	def _refunds_list(self, request: Request, kind: str) -> Response:
 		self._require(request, kind)
+		order_id = int(request.match["id"])
 		with self._lock:
-			record = self._order_record(request)
-			refunds = list(record.refunds)
+			# A query for refunds whose parent is this id: none when there is no such order.
+			record = self._orders.get(order_id)
+			refunds = list(record.refunds) if record is not None else []
 		query = parse_list_query(
 			request.params, self._store_clock, ("date", "id", "include", "title", "slug", "modified"), "date"
 		)
-		chunk, headers = self._page(request, query, refunds, f"orders/{record.id}/refunds", "refunds")
+		chunk, headers = self._page(request, query, refunds, f"orders/{order_id}/refunds", "refunds")
 		return Response(200, chunk, headers=headers)
 
 	def _refund_create(self, request: Request, kind: str) -> Response:
@@ -1168,13 +1171,14 @@ class TestShop:
 
 	# -- products ---------------------------------------------------------------------------
 
-	def _product(self, product_id: int, variation_of: int | None = None) -> dict[str, Any]:
+	def _product(self, product_id: int, variation_of: int | None = None, status: int = 404) -> dict[str, Any]:
+		"""A product or a variation of `variation_of`; missing is 404, or 400 for an update."""
 		product = self._products.get(product_id)
 		if variation_of is not None:
 			if product is None or product.get("parent_id") != variation_of:
-				raise RestError(404, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
+				raise RestError(status, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
 		elif product is None:
-			raise RestError(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
+			raise RestError(status, "woocommerce_rest_product_invalid_id", "Invalid ID.")
 		return product
 
 	def _check_sku(self, sku: str, own_id: int | None) -> None:
@@ -1266,7 +1270,7 @@ class TestShop:
 		if not isinstance(payload, dict):
 			raise RestError(400, "rest_invalid_json", "Invalid JSON body passed.")
 		with self._lock:
-			product = self._product(product_id, variation_of)
+			product = self._product(product_id, variation_of, 400)
 			if "sku" in payload:
 				self._check_sku(str(payload.get("sku") or ""), product_id)
 			apply_product_changes(product, payload, self._store_clock, self.now())
@@ -1315,15 +1319,17 @@ class TestShop:
 			self._create_product,
 			self._update_product,
 			lambda product_id: self._delete_product(product_id, True),
-			RestError(404, "woocommerce_rest_product_invalid_id", "Invalid ID."),
+			RestError(400, "woocommerce_rest_product_invalid_id", "Invalid ID."),
 		)
 
 	def _variations_list(self, request: Request, kind: str) -> Response:
 		query = parse_list_query(request.params, self._store_clock, PRODUCT_ORDERBY, "date")
 		self._require(request, kind)
 		skus = set(as_list(request.params.get("sku", "")))
+		parent_id = int(request.match["id"])
 		with self._lock:
-			parent = self._product(int(request.match["id"]))
+			# A query for posts with this parent: none when there is no such product.
+			parent = self._products.get(parent_id) or {}
 			variations = [
 				self._products[v]
 				for v in parent.get("variations") or []
@@ -1332,7 +1338,7 @@ class TestShop:
 				and (not query.include or v in query.include)
 			]
 			self._sort_products(variations, query)
-			chunk, headers = self._page(request, query, variations, f"products/{parent['id']}/variations")
+			chunk, headers = self._page(request, query, variations, f"products/{parent_id}/variations")
 			body = json.loads(php_json(chunk))
 		return Response(200, body, headers=headers)
 
@@ -1364,7 +1370,15 @@ class TestShop:
 
 	def _variation_update(self, request: Request, kind: str) -> Response:
 		self._require(request, kind)
-		body = self._update_product(int(request.match["variation"]), request.body, int(request.match["id"]))
+		variation_id, parent_id = int(request.match["variation"]), int(request.match["id"])
+		with self._lock:
+			found = self._products.get(variation_id)
+		if found is not None and found.get("parent_id") and found["parent_id"] != parent_id:
+			# update_item_permissions_check(); an authenticated user gets 403.
+			raise RestError(
+				403, "woocommerce_rest_cannot_edit", "Parent product does not match current variation."
+			)
+		body = self._update_product(variation_id, request.body, parent_id)
 		return Response(200, body)
 
 	def _variation_delete(self, request: Request, kind: str) -> Response:
@@ -1381,15 +1395,18 @@ class TestShop:
 			lambda payload: self._create_variation(parent_id, payload),
 			lambda variation_id, payload: self._update_product(variation_id, payload, parent_id),
 			lambda variation_id: self._delete_product(variation_id, True, parent_id),
-			RestError(404, "woocommerce_rest_product_variation_invalid_id", "Invalid ID."),
+			RestError(400, "woocommerce_rest_product_variation_invalid_id", "Invalid ID."),
 		)
 
 	# -- webhooks: REST ---------------------------------------------------------------------
 
-	def _webhook(self, request: Request) -> Webhook:
+	def _webhook(self, request: Request, deleting: bool = False) -> Webhook:
+		"""The webhook of the route; WooCommerce words a missing one differently for DELETE."""
 		hook = self._webhooks.hooks.get(int(request.match["id"]))
 		if hook is None:
-			raise RestError(404, "woocommerce_rest_webhook_invalid_id", "Invalid ID.")
+			if deleting:
+				raise RestError(404, "woocommerce_rest_shop_webhook_invalid_id", "Invalid ID.")
+			raise RestError(400, "woocommerce_rest_shop_webhook_invalid_id", "ID is invalid.")
 		return hook
 
 	def _webhooks_list(self, request: Request, kind: str) -> Response:
@@ -1485,7 +1502,7 @@ class TestShop:
 		if not truthy(request.params.get("force", "")):
 			raise RestError(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.")
 		with self._lock:
-			hook = self._webhook(request)
+			hook = self._webhook(request, deleting=True)
 			del self._webhooks.hooks[hook.id]
 			return Response(200, hook.as_json(self._store_clock))
 

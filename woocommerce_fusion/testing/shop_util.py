@@ -34,8 +34,9 @@ class RestError(Exception):
 		return {"code": self.code, "message": self.message, "data": {"status": self.status, **self.data}}
 
 	def inline(self) -> dict[str, Any]:
-		"""Batch endpoints report item failures with status 400 whatever the single call says."""
-		return {"code": self.code, "message": self.message, "data": {"status": 400}}
+		"""A batch item's error: the single call's WP_Error as it is (an update of a missing id
+		says 400, a delete 404, as the single PUT and DELETE do)."""
+		return self.body()
 
 
 def invalid_params(problems: dict[str, tuple[str, str]]) -> RestError:
