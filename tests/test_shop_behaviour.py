@@ -167,6 +167,8 @@ def test_status_change_moves_date_modified_but_a_note_does_not(shop: TestShop, c
 		"Order status changed from On hold to Processing.",
 		"Called",
 		"Order status changed from Pending payment to On hold.",
+		# Written just before the transition's note, in the same second.
+		"Stock levels reduced: Ceramic Mug (MUG-CER) 116&rarr;115",
 	]
 
 

@@ -54,6 +54,7 @@ from woocommerce_fusion.testing.shop_catalog import (
 	apply_product_changes,
 	duplicate_sku_error,
 	edit_context,
+	formatted_name,
 	new_product,
 	new_variation,
 	price_html,
@@ -91,6 +92,7 @@ from woocommerce_fusion.testing.shop_orders import (
 	note_json,
 	refresh_derived,
 	search_text,
+	status_note,
 	touch,
 )
 from woocommerce_fusion.testing.shop_util import (
@@ -123,6 +125,15 @@ PRODUCT_ORDERBY = (
 )
 BATCH_LIMIT = 100
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
+
+
+@dataclass
+class StockChange:
+	"""One product's stock moved by an order: the product dict and its quantity before and after."""
+
+	product: dict[str, Any]
+	before: int
+	after: int
 
 
 @dataclass
@@ -486,13 +497,8 @@ class TestShop:
 	def modify_order(self, order_id: int, **changes: Any) -> dict[str, Any]:
 		"""Change an order as the shop owner would (e.g. status="completed", billing={...}):
 		date_modified moves to the clock's now and order.updated fires."""
-		with self._lock:
-			order = self._load(order_id)
-			notes = self._engine.update(order, changes, self.now())
-			self._save(order)
-			for note in notes:
-				self._add_note(order_id, note, False)
-		self._webhooks.fire("order.updated", order_id)
+		order, changed = self._update_order(order_id, changes)
+		self._announce_order(order_id, False, changed)
 		return self.orders[order_id]
 
 	def order_notes(self, order_id: int) -> list[dict[str, Any]]:
@@ -544,9 +550,9 @@ class TestShop:
 		self._orders[order_id].notes.insert(0, note)
 		return note
 
-	def _reduce_stock(self, order: dict[str, Any], line_ids: set[int]) -> list[int]:
-		"""Stock goes down for lines newly marked _reduced_stock; returns the products changed."""
-		changed = []
+	def _reduce_stock(self, order: dict[str, Any], line_ids: set[int]) -> list[StockChange]:
+		"""Stock goes down for lines newly marked _reduced_stock; returns the changes made."""
+		changes = []
 		now = self.now()
 		for item in order["line_items"]:
 			if item["id"] not in line_ids:
@@ -558,14 +564,23 @@ class TestShop:
 			if parent is not None and "total_sales" in parent:
 				parent["total_sales"] += item["quantity"]
 			if target.get("manage_stock") and target.get("stock_quantity") is not None:
+				before = target["stock_quantity"]
 				apply_product_changes(
-					target,
-					{"stock_quantity": target["stock_quantity"] - item["quantity"]},
-					self._store_clock,
-					now,
+					target, {"stock_quantity": before - item["quantity"]}, self._store_clock, now
 				)
-				changed.append(target["id"])
-		return changed
+				changes.append(StockChange(target, before, target["stock_quantity"]))
+		return changes
+
+	def _stock_note(self, changes: list[StockChange]) -> list[str]:
+		"""wc_trigger_stock_change_notifications(): one note listing every product changed."""
+		if not changes:
+			return []
+		parts = [
+			f"{formatted_name(c.product, self._products.get(c.product.get('parent_id') or 0))} "
+			f"{c.before}&rarr;{c.after}"
+			for c in changes
+		]
+		return ["Stock levels reduced: " + ", ".join(parts)]
 
 	@staticmethod
 	def _reduced_lines(order: dict[str, Any]) -> set[int]:
@@ -917,8 +932,13 @@ class TestShop:
 		with self._lock:
 			order = self._engine.create(self._post_id(), payload, self.now())
 			self._save(order)
-			changed = self._reduce_stock(order, self._reduced_lines(order))
-		return order, changed
+			changes = self._reduce_stock(order, self._reduced_lines(order))
+			# A new order starts as pending: any other status is a transition, whose hooks reduce
+			# the stock before the transition's own note is written.
+			if order["status"] != "pending":
+				for note in [*self._stock_note(changes), status_note("pending", order["status"])]:
+					self._add_note(order["id"], note, False)
+		return order, [c.product["id"] for c in changes]
 
 	def _announce_order(self, order_id: int, created: bool, changed_products: list[int]) -> None:
 		if created:
@@ -946,10 +966,10 @@ class TestShop:
 			before = self._reduced_lines(order)
 			notes = self._engine.update(order, payload, self.now())
 			self._save(order)
-			for note in notes:
+			changes = self._reduce_stock(order, self._reduced_lines(order) - before)
+			for note in [*self._stock_note(changes), *notes]:
 				self._add_note(order_id, note, False)
-			changed = self._reduce_stock(order, self._reduced_lines(order) - before)
-		return order, changed
+		return order, [c.product["id"] for c in changes]
 
 	def _order_update(self, request: Request, kind: str) -> Response:
 		self._require(request, kind)

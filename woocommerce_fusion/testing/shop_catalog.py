@@ -76,6 +76,18 @@ def price_html(prices: list[str]) -> str:
 	return amount(low) if low == high else f"{amount(low)} &ndash; {amount(high)}"
 
 
+def formatted_name(product: dict[str, Any], parent: dict[str, Any] | None) -> str:
+	"""WC_Product::get_formatted_name() as stock notes show it: "Ceramic Mug (MUG-CER)"; a
+	variation is named after its parent and options, its (empty) attribute list follows in a span
+	because the options are already in the name."""
+	identifier = product.get("sku") or f"#{product['id']}"
+	if parent is None:
+		return f"{product['name']} ({identifier})"
+	options = ", ".join(a.get("option", "") for a in product.get("attributes") or [])
+	name = f"{parent['name']} - {options}" if options else parent["name"]
+	return f'{name} ({identifier})<span class="description"></span>'
+
+
 def edit_context(product: dict[str, Any]) -> dict[str, Any]:
 	"""Create and update answer in the edit context, which adds two fields to a product."""
 	if product.get("parent_id"):

@@ -666,8 +666,12 @@ class OrderEngine:
 		return order
 
 	def _mark_reduced_stock(self, order: dict[str, Any]) -> None:
+		"""wc_reduce_stock_levels() marks only lines whose product (or variation) manages stock."""
 		for item in order["line_items"]:
-			if item["product_id"] and not any(m["key"] == "_reduced_stock" for m in item["meta_data"]):
+			sold = self.catalog.products.get(item["variation_id"] or item["product_id"])
+			if not sold or not sold.get("manage_stock"):
+				continue
+			if not any(m["key"] == "_reduced_stock" for m in item["meta_data"]):
 				value = str(item["quantity"])
 				item["meta_data"].append(
 					{
@@ -771,9 +775,7 @@ class OrderEngine:
 		if status in ("processing", "completed", "on-hold"):
 			self._mark_reduced_stock(order)
 		refresh_derived(order)
-		return [
-			f"Order status changed from {STATUS_LABELS.get(old, old)} to {STATUS_LABELS.get(status, status)}."
-		]
+		return [status_note(old, status)]
 
 	# -- refunds ----------------------------------------------------------------------------
 
@@ -882,6 +884,11 @@ class OrderEngine:
 				"up": [{"href": order_url}],
 			},
 		}
+
+
+def status_note(old: str, new: str) -> str:
+	"""The system note of a status transition (a new order starts as pending)."""
+	return f"Order status changed from {STATUS_LABELS.get(old, old)} to {STATUS_LABELS.get(new, new)}."
 
 
 def _invalid_status(status: str) -> RestError:
