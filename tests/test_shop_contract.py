@@ -7,6 +7,7 @@ field names and JSON types, the headers that matter, and error codes and message
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import hmac
 import json
@@ -521,9 +522,16 @@ def test_amount_only_refund(shop: TestShop) -> None:
 	assert response.headers["Location"] == re.sub(r"\d+$", str(response.json()["id"]), location)
 
 
-def test_itemised_refund_leaves_the_order_alone(shop: TestShop) -> None:
+def test_itemised_refund_restocks_and_leaves_the_totals_alone(shop: TestShop) -> None:
 	order = recording("order_case_partial_refund")["response"]["body"]
-	shop.add_order({**order, "refunds": []})
+	# The recording shows the order after the refund; before it the mug line had reduced the
+	# stock by 2 and had no restock tally yet.
+	before = copy.deepcopy(order)
+	mug = before["line_items"][0]
+	mug["meta_data"] = [m for m in mug["meta_data"] if m["key"] != "_restock_refunded_items"]
+	mug["meta_data"][0]["value"] = mug["meta_data"][0]["display_value"] = "2"
+	shop.add_order({**before, "refunds": []})
+	stock = shop.product_by_sku("MUG-CER")["stock_quantity"]
 	recorded = recording("order_case_partial_refund_create")
 	response = shop.request("POST", f"orders/{order['id']}/refunds", json=recorded["request"]["body"])
 	want = recorded["response"]["body"]
@@ -539,7 +547,14 @@ def test_itemised_refund_leaves_the_order_alone(shop: TestShop) -> None:
 	after = shop.request("GET", f"orders/{order['id']}").json()
 	assert after["refunds"] == [{"id": got["id"], "reason": want["reason"], "total": "-14.88"}]
 	assert after["total"] == order["total"] and after["status"] == order["status"]
+	# wc_restock_refunded_items(): _reduced_stock 2 -> 1, _restock_refunded_items 1 (a new meta id).
+	for answer in (after, order):
+		answer["line_items"][0]["meta_data"][1]["id"] = 0
 	assert after["line_items"] == order["line_items"]
+	assert shop.product_by_sku("MUG-CER")["stock_quantity"] == stock + 1
+	assert shop.order_notes(order["id"])[0]["note"] == (
+		f"Item #14 stock increased from {stock} to {stock + 1}."
+	)
 	listed = shop.request("GET", f"orders/{order['id']}/refunds")
 	assert [shape(r) for r in listed.json()] == [
 		shape(r) for r in recording("order_case_partial_refund_refunds_list")["response"]["body"]

@@ -82,6 +82,7 @@ from woocommerce_fusion.testing.shop_lists import (
 	as_list,
 	parse_list_query,
 	parse_slug_list,
+	php_int,
 	pick_fields,
 	truthy,
 )
@@ -91,12 +92,14 @@ from woocommerce_fusion.testing.shop_orders import (
 	OrderEngine,
 	note_json,
 	refresh_derived,
+	refund_quantity,
 	search_text,
 	status_note,
 	touch,
 )
 from woocommerce_fusion.testing.shop_util import (
 	UTC,
+	BareRestError,
 	RestError,
 	StoreClock,
 	invalid_params,
@@ -581,6 +584,49 @@ class TestShop:
 			for c in changes
 		]
 		return ["Stock levels reduced: " + ", ".join(parts)]
+
+	def _restock_refunded_items(self, order: dict[str, Any], given: Any) -> tuple[list[str], list[int]]:
+		"""wc_restock_refunded_items(): refunded quantities go back into stock for lines whose stock
+		was reduced; _reduced_stock goes down and _restock_refunded_items keeps the running tally.
+		Returns the notes and the products changed."""
+		quantities = {
+			line["id"]: refund_quantity(line)
+			for line in given or []
+			if isinstance(line, dict) and isinstance(line.get("id"), int)
+		}
+		notes, changed = [], []
+		now = self.now()
+		for item in order["line_items"]:
+			quantity = quantities.get(item["id"])
+			meta = {m["key"]: m for m in item["meta_data"]}
+			reduced = str(meta["_reduced_stock"]["value"]) if "_reduced_stock" in meta else ""
+			product = self._products.get(item["variation_id"] or item["product_id"])
+			# PHP: an empty or "0" _reduced_stock means the stock was never (or no longer) reduced.
+			if not quantity or reduced in ("", "0") or product is None or not product.get("manage_stock"):
+				continue
+			before = product.get("stock_quantity") or 0
+			apply_product_changes(product, {"stock_quantity": before + quantity}, self._store_clock, now)
+			left = str(php_int(reduced) - quantity)
+			meta["_reduced_stock"]["value"] = meta["_reduced_stock"]["display_value"] = left
+			tally_meta = meta.get("_restock_refunded_items")
+			tally = str(quantity + (php_int(tally_meta["value"]) if tally_meta else 0))
+			if tally_meta:
+				tally_meta["value"] = tally_meta["display_value"] = tally
+			else:
+				item["meta_data"].append(
+					{
+						"id": self._meta_id(),
+						"key": "_restock_refunded_items",
+						"value": tally,
+						"display_key": "_restock_refunded_items",
+						"display_value": tally,
+					}
+				)
+			notes.append(
+				f"Item #{product['id']} stock increased from {before} to {product['stock_quantity']}."
+			)
+			changed.append(product["id"])
+		return notes, changed
 
 	@staticmethod
 	def _reduced_lines(order: dict[str, Any]) -> set[int]:
@@ -1146,20 +1192,28 @@ class TestShop:
 		self._require(request, kind)
 		body = request.body if isinstance(request.body, dict) else {}
 		with self._lock:
-			record = self._order_record(request)
+			record = self._orders.get(int(request.match["id"]))
+			if record is None:
+				raise BareRestError("woocommerce_rest_invalid_order_id", "Invalid order ID.", 404)
 			order = json.loads(record.text)
-			refund = self._engine.refund(order, self._post_id(), body, self.now())
+			now = self.now()
+			refund = self._engine.refund(order, self._post_id(), body, now)
 			order["refunds"].insert(
 				0, {"id": refund["id"], "reason": refund["reason"], "total": f"-{refund['amount']}"}
 			)
+			notes, restocked = [], []
+			if body.get("api_restock", True) not in (False, "false", "0", 0):
+				notes, restocked = self._restock_refunded_items(order, body.get("line_items"))
 			refunded = sum(to_decimal(r["total"]) for r in order["refunds"])
-			notes = []
 			if -refunded >= to_decimal(order["total"]):
-				notes = self._engine.set_status(order, "refunded", self.now())
-				touch(order, self._store_clock, self.now())
+				notes += self._engine.set_status(order, "refunded", now)
+			# wc_create_refund() saves the order with a new date_modified, partial refund or not.
+			touch(order, self._store_clock, now)
 			self._save(order, refunds=[refund, *record.refunds])
 			for note in notes:
 				self._add_note(order["id"], note, False)
+		for product_id in restocked:
+			self._webhooks.fire("product.updated", product_id)
 		self._webhooks.fire("order.updated", order["id"])
 		# WooCommerce really sends this unexpanded route pattern as the Location.
 		location = f"{self.url}/wp-json/wc/v3/orders/(?P<order_id>[\\d]+)/refunds/{refund['id']}"

@@ -45,10 +45,15 @@ _PHP_INT_PREFIX = re.compile(r"^\s*[+-]?\d+")
 ID_LIST_PARAMS = ("include", "exclude", "parent")
 
 
-def absint(value: Any) -> int:
-	"""absint(): PHP's (int) cast reads a leading integer ("3abc" is 3, "abc" is 0), then abs()."""
+def php_int(value: Any) -> int:
+	"""PHP's (int) cast of a string: the leading integer ("3abc" is 3, "abc" is 0)."""
 	match = _PHP_INT_PREFIX.match(str(value))
-	return abs(int(match.group())) if match else 0
+	return int(match.group()) if match else 0
+
+
+def absint(value: Any) -> int:
+	"""absint(): abs() of PHP's (int) cast."""
+	return abs(php_int(value))
 
 
 def parse_id_list(value: Any) -> dict[str, int]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from woocommerce_fusion.testing.shop_catalog import API, SHOP_URL, TaxRate, coupon_json, merge_meta
 from woocommerce_fusion.testing.shop_util import (
+	BareRestError,
 	RestError,
 	StoreClock,
 	invalid_params,
@@ -56,6 +57,8 @@ STATUS_LABELS = {
 	"trash": "Trash",
 }
 PAID_STATUSES = ("processing", "completed")
+# The payment gateways WooCommerce itself ships; none of them refunds through an API.
+OFFLINE_GATEWAYS = ("bacs", "cheque", "cod")
 _ADDRESS_KEYS = (
 	"first_name",
 	"last_name",
@@ -792,7 +795,7 @@ class OrderEngine:
 			if not isinstance(given, dict) or given.get("id") not in by_id:
 				continue
 			item = by_id[given["id"]]
-			quantity = int(given.get("quantity") or 0)
+			quantity = refund_quantity(given)
 			total = round_cents(to_decimal(given.get("refund_total")))
 			taxes = []
 			tax_sum = ZERO
@@ -832,19 +835,29 @@ class OrderEngine:
 					"parent_name": item.get("parent_name"),
 				}
 			)
-		amount = to_decimal(payload.get("amount"), itemised)
-		if amount <= 0:
-			raise RestError(
-				400, "woocommerce_rest_invalid_order_refund", "Refund amount must be greater than zero."
+		# Without an amount WooCommerce adds up the lines; an empty one refunds 0.00.
+		raw_amount = payload.get("amount")
+		amount = itemised if raw_amount is None else _refund_amount(raw_amount)
+		if amount is None:
+			# PHP compares a non-numeric amount as a string, which exceeds any remaining amount.
+			raise BareRestError("woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.", 500)
+		if amount < 0:
+			raise BareRestError(
+				"woocommerce_rest_invalid_order_refund", "Refund amount must be greater than zero.", 400
 			)
 		already = sum((-to_decimal(r["total"]) for r in order["refunds"]), ZERO)
 		if amount > to_decimal(order["total"]) - already:
-			raise RestError(500, "woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.")
+			raise BareRestError("woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.", 500)
 		if payload.get("api_refund", True) not in (False, "false", "0", 0):
-			raise RestError(
-				500,
+			# wc_refund_payment(): WooCommerce's offline gateways cannot refund; any other
+			# (e.g. stripe without its plugin) is unknown to the shop.
+			known = order.get("payment_method") in OFFLINE_GATEWAYS
+			raise BareRestError(
 				"woocommerce_rest_cannot_create_order_refund",
-				"The payment gateway for this order does not support automatic refunds.",
+				"The payment gateway for this order does not support automatic refunds."
+				if known
+				else "The payment gateway for this order does not exist.",
+				500,
 			)
 		tax_lines = []
 		for rate_id, tax in tax_by_rate.items():
@@ -884,6 +897,22 @@ class OrderEngine:
 				"up": [{"href": order_url}],
 			},
 		}
+
+
+def _refund_amount(value: Any) -> Decimal | None:
+	"""The amount a client sent: "" counts as 0, anything not numeric as None."""
+	if value == "" or value is False:
+		return ZERO
+	try:
+		amount = Decimal(str(value))
+	except ArithmeticError:
+		return None
+	return amount if amount.is_finite() else None
+
+
+def refund_quantity(given: dict[str, Any]) -> int:
+	"""A refund line's quantity: `quantity`, or WooCommerce's internal `qty`."""
+	return int(given.get("quantity") or given.get("qty") or 0)
 
 
 def status_note(old: str, new: str) -> str:

@@ -39,6 +39,18 @@ class RestError(Exception):
 		return self.body()
 
 
+class BareRestError(RestError):
+	"""A WP_Error whose data is a bare number instead of {"status": ...}, as WooCommerce's refund
+	controller builds them: WordPress then answers 500 and passes the number on as `data`."""
+
+	def __init__(self, code: str, message: str, data: Any) -> None:
+		super().__init__(500, code, message)
+		self.bare = data
+
+	def body(self) -> dict[str, Any]:
+		return {"code": self.code, "message": self.message, "data": self.bare}
+
+
 def invalid_params(problems: dict[str, tuple[str, str]]) -> RestError:
 	"""WP_REST_Request::has_valid_params() shape: one message for all bad parameters."""
 	return RestError(
