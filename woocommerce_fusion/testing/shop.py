@@ -57,7 +57,7 @@ from woocommerce_fusion.testing.shop_catalog import (
 	formatted_name,
 	new_product,
 	new_variation,
-	price_html,
+	variable_price_html,
 )
 from woocommerce_fusion.testing.shop_http import (
 	FAULT_KINDS,
@@ -229,6 +229,8 @@ class TestShop:
 		self._next_note = 1
 		self._orders: dict[int, OrderRecord] = {}
 		self._products: dict[int, dict[str, Any]] = {}
+		# A variation's stored tax class ("parent" by default); its JSON shows the resolved one.
+		self._variation_tax_classes: dict[int, str] = {}
 		self._coupons: dict[str, Coupon] = {}
 		self._engine = OrderEngine(
 			Catalog(
@@ -381,6 +383,7 @@ class TestShop:
 					now,
 				)
 				self._products[variation["id"]] = variation
+				self._resolve_tax_class(variation)
 				product["variations"].append(variation["id"])
 			if spec.variations:
 				self._refresh_variable(product)
@@ -404,9 +407,29 @@ class TestShop:
 			return coupon.id
 
 	def _refresh_variable(self, product: dict[str, Any]) -> None:
-		prices = [self._products[v]["price"] for v in product["variations"] if self._products[v]["price"]]
+		"""A variable product's price, price_html and on_sale follow its variations."""
+		variations = [self._products[v] for v in product["variations"] if v in self._products]
+		prices = [v["price"] for v in variations if v["price"]]
 		product["price"] = min(prices, key=to_decimal) if prices else ""
-		product["price_html"] = price_html(prices)
+		product["price_html"] = variable_price_html(variations)
+		product["on_sale"] = any(v["on_sale"] for v in variations)
+
+	def _resolve_tax_class(self, variation: dict[str, Any], stored: bool = True) -> None:
+		"""Keep the class a variation stores (its JSON's tax_class when `stored`) and show the
+		parent's in its place when that is "parent", as get_tax_class('view') does."""
+		if stored:
+			self._variation_tax_classes[variation["id"]] = variation["tax_class"]
+		raw = self._variation_tax_classes.get(variation["id"], variation["tax_class"])
+		parent = self._products.get(variation["parent_id"]) or {}
+		variation["tax_class"] = (parent.get("tax_class") or "") if raw == "parent" else raw
+
+	def _edit_answer(self, product: dict[str, Any]) -> dict[str, Any]:
+		"""Create and update answers are in the edit context: a variation's stored tax class."""
+		answer = edit_context(product)
+		if product.get("parent_id"):
+			raw = self._variation_tax_classes.get(product["id"], product["tax_class"])
+			answer = {**answer, "tax_class": raw}
+		return answer
 
 	def saleable_items(self) -> list[SaleableItem]:
 		"""Simple products and variations an order line can point at."""
@@ -1349,8 +1372,14 @@ class TestShop:
 				self._check_sku(str(payload.get("sku") or ""), product_id)
 			apply_product_changes(product, payload, self._store_clock, self.now())
 			if product.get("parent_id"):
+				if "tax_class" in payload:
+					self._resolve_tax_class(product)
 				self._refresh_variable(self._products[product["parent_id"]])
-			snapshot = json.loads(php_json(edit_context(product)))
+			elif "tax_class" in payload:
+				for variation_id in product.get("variations") or []:
+					if variation_id in self._products:
+						self._resolve_tax_class(self._products[variation_id], stored=False)
+			snapshot = json.loads(php_json(self._edit_answer(product)))
 		self._webhooks.fire("product.updated", product_id)
 		return snapshot
 
@@ -1430,9 +1459,10 @@ class TestShop:
 			self._check_sku(str(payload.get("sku") or ""), None)
 			variation = new_variation(self._post_id(), parent, payload, self._store_clock, self.now())
 			self._products[variation["id"]] = variation
+			self._resolve_tax_class(variation)
 			parent["variations"].append(variation["id"])
 			self._refresh_variable(parent)
-			snapshot = json.loads(php_json(variation))
+			snapshot = json.loads(php_json(self._edit_answer(variation)))
 		self._webhooks.fire("product.created", variation["id"])
 		return snapshot
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from woocommerce_fusion.testing.shop_util import RestError, StoreClock
+from woocommerce_fusion.testing.shop_util import RestError, StoreClock, php_float_text
 
 # Stands for the shop's URL inside stored JSON; replaced when rendering, so the port can be
 # chosen after seeding.
@@ -59,21 +59,59 @@ DEFAULT_TAX_RATES = {
 }
 
 
+# WooCommerce's default extra tax classes; the standard class is "".
+TAX_CLASS_SLUGS = ("reduced-rate", "zero-rate")
+
+
+def tax_class_value(given: Any, variation: bool) -> str:
+	"""WC_Product::set_tax_class(): sanitized, "standard" means "", unknown classes become "";
+	a variation may also say "parent"."""
+	slug = re.sub(r"[^a-z0-9_-]+", "-", str(given or "").strip().lower()).strip("-")
+	valid = (*TAX_CLASS_SLUGS, "parent") if variation else TAX_CLASS_SLUGS
+	return slug if slug in valid else ""
+
+
 def slugify(name: str) -> str:
 	return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "product"
 
 
-def price_html(prices: list[str]) -> str:
-	def amount(value: str) -> str:
-		return (
-			'<span class="woocommerce-Price-amount amount"><bdi><span class="woocommerce-Price-currencySymbol">'
-			f"&euro;</span>{value}</bdi></span>"
-		)
+def wc_price(value: str) -> str:
+	"""wc_price() of the store (EUR, symbol left, "," thousands, "." decimals, 2 decimals)."""
+	amount = Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP)
+	return (
+		'<span class="woocommerce-Price-amount amount"><bdi><span class="woocommerce-Price-currencySymbol">'
+		f"&euro;</span>{amount:,.2f}</bdi></span>"
+	)
 
-	if not prices:
+
+def is_on_sale(regular: str, sale: str) -> bool:
+	"""WC_Product::is_on_sale() without schedules: a sale price below the regular one."""
+	return sale != "" and regular != "" and Decimal(regular) > Decimal(sale)
+
+
+def price_html(regular: str, sale: str) -> str:
+	"""WC_Product::get_price_html(): the regular price struck through while on sale."""
+	price = sale or regular
+	if price == "":
 		return ""
-	low, high = min(prices, key=Decimal), max(prices, key=Decimal)
-	return amount(low) if low == high else f"{amount(low)} &ndash; {amount(high)}"
+	if is_on_sale(regular, sale):
+		return f'<del aria-hidden="true">{wc_price(regular)}</del> <ins>{wc_price(sale)}</ins>'
+	return wc_price(price)
+
+
+def variable_price_html(variations: list[dict[str, Any]]) -> str:
+	"""WC_Product_Variable::get_price_html(): a range, or one (possibly struck-through) price."""
+	priced = [v for v in variations if v.get("price") not in (None, "")]
+	if not priced:
+		return ""
+	prices = sorted(Decimal(v["price"]) for v in priced)
+	regulars = sorted(Decimal(v.get("regular_price") or v["price"]) for v in priced)
+	if prices[0] != prices[-1]:
+		return f"{wc_price(str(prices[0]))} &ndash; {wc_price(str(prices[-1]))}"
+	on_sale = any(is_on_sale(v.get("regular_price") or "", v.get("sale_price") or "") for v in priced)
+	if on_sale and regulars[0] == regulars[-1]:
+		return f'<del aria-hidden="true">{wc_price(str(regulars[-1]))}</del> <ins>{wc_price(str(prices[0]))}</ins>'
+	return wc_price(str(prices[0]))
 
 
 def formatted_name(product: dict[str, Any], parent: dict[str, Any] | None) -> str:
@@ -89,10 +127,12 @@ def formatted_name(product: dict[str, Any], parent: dict[str, Any] | None) -> st
 
 
 def edit_context(product: dict[str, Any]) -> dict[str, Any]:
-	"""Create and update answer in the edit context, which adds two fields to a product."""
+	"""Create and update answer in the edit context, which adds two fields to a product and
+	gives average_rating unformatted ("0", where views say "0.00")."""
 	if product.get("parent_id"):
 		return product
 	answer = {k: v for k, v in product.items() if k != "_links"}
+	answer["average_rating"] = php_float_text(Decimal(product["average_rating"] or "0"))
 	answer["permalink_template"] = f"{SHOP_URL}/product/%pagename%/"
 	answer["generated_slug"] = product["slug"]
 	answer["_links"] = product["_links"]
@@ -140,14 +180,14 @@ def new_product(product_id: int, data: dict[str, Any], clock: StoreClock, now: d
 		"description": data.get("description") or "",
 		"short_description": data.get("short_description") or "",
 		"sku": str(data.get("sku") or ""),
-		"price": sale or regular,
+		"price": sale if is_on_sale(regular, sale) else regular,
 		"regular_price": regular,
 		"sale_price": sale,
 		"date_on_sale_from": None,
 		"date_on_sale_from_gmt": None,
 		"date_on_sale_to": None,
 		"date_on_sale_to_gmt": None,
-		"on_sale": bool(sale),
+		"on_sale": is_on_sale(regular, sale),
 		"purchasable": bool(sale or regular) or data.get("type") == "variable",
 		"total_sales": 0,
 		"virtual": bool(data.get("virtual", False)),
@@ -158,7 +198,7 @@ def new_product(product_id: int, data: dict[str, Any], clock: StoreClock, now: d
 		"external_url": "",
 		"button_text": "",
 		"tax_status": data.get("tax_status") or "taxable",
-		"tax_class": data.get("tax_class") or "",
+		"tax_class": tax_class_value(data.get("tax_class"), False),
 		"manage_stock": bool(data.get("manage_stock", False)),
 		"stock_quantity": data.get("stock_quantity") if data.get("manage_stock") else None,
 		"backorders": "no",
@@ -173,7 +213,7 @@ def new_product(product_id: int, data: dict[str, Any], clock: StoreClock, now: d
 		"shipping_class": "",
 		"shipping_class_id": 0,
 		"reviews_allowed": True,
-		"average_rating": "0",
+		"average_rating": "0.00",
 		"rating_count": 0,
 		"upsell_ids": [],
 		"cross_sell_ids": [],
@@ -187,7 +227,7 @@ def new_product(product_id: int, data: dict[str, Any], clock: StoreClock, now: d
 		"variations": [],
 		"grouped_products": [],
 		"menu_order": 0,
-		"price_html": price_html([sale or regular] if (sale or regular) else []),
+		"price_html": price_html(regular, sale),
 		"related_ids": [],
 		"meta_data": [],
 		"stock_status": "instock",
@@ -217,14 +257,14 @@ def new_variation(
 		"description": data.get("description") or "",
 		"permalink": f"{SHOP_URL}/product/{parent['slug']}/" + (f"?{query}" if query else ""),
 		"sku": str(data.get("sku") or ""),
-		"price": sale or regular,
+		"price": sale if is_on_sale(regular, sale) else regular,
 		"regular_price": regular,
 		"sale_price": sale,
 		"date_on_sale_from": None,
 		"date_on_sale_from_gmt": None,
 		"date_on_sale_to": None,
 		"date_on_sale_to_gmt": None,
-		"on_sale": bool(sale),
+		"on_sale": is_on_sale(regular, sale),
 		"status": data.get("status") or "publish",
 		"purchasable": bool(sale or regular),
 		"virtual": False,
@@ -233,7 +273,8 @@ def new_variation(
 		"download_limit": -1,
 		"download_expiry": -1,
 		"tax_status": "taxable",
-		"tax_class": data.get("tax_class") or "",
+		# WC_Product_Variation defaults to "parent"; the shop shows the parent's class in views.
+		"tax_class": tax_class_value(data.get("tax_class", "parent"), True),
 		"manage_stock": bool(data.get("manage_stock", False)),
 		"stock_quantity": data.get("stock_quantity") if data.get("manage_stock") else None,
 		"stock_status": "instock",
@@ -304,6 +345,8 @@ def apply_product_changes(
 	for key in _WRITABLE:
 		if key in data and key in product:
 			product[key] = data[key]
+	if "tax_class" in data and "tax_class" in product:
+		product["tax_class"] = tax_class_value(data["tax_class"], bool(product.get("parent_id")))
 	if "stock_quantity" in data and data["stock_quantity"] is not None:
 		product["stock_quantity"] = int(data["stock_quantity"])
 	if "meta_data" in data:
@@ -313,11 +356,11 @@ def apply_product_changes(
 	sale = str(product.get("sale_price") or "")
 	regular = str(product.get("regular_price") or "")
 	if product.get("type") != "variable":
-		product["price"] = sale or regular
-		product["on_sale"] = bool(sale)
+		product["price"] = sale if is_on_sale(regular, sale) else regular
+		product["on_sale"] = is_on_sale(regular, sale)
 		product["purchasable"] = bool(sale or regular)
 		if "price_html" in product:
-			product["price_html"] = price_html([product["price"]] if product["price"] else [])
+			product["price_html"] = price_html(regular, sale)
 	product["stock_status"] = _stock_status(product)
 	product["date_modified"] = clock.local(now)
 	product["date_modified_gmt"] = clock.gmt(now)
