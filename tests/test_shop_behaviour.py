@@ -516,6 +516,10 @@ def test_a_failing_endpoint_gets_the_webhook_disabled(
 	for _ in range(6):
 		shop.modify_order(order["id"], customer_note="again")
 		shop.flush_webhooks()
+	# WC_Webhook::failed_delivery() counts to six and disables on the failure after that.
+	assert shop.webhooks[hook_id].status == "active" and shop.webhooks[hook_id].failure_count == 6
+	shop.modify_order(order["id"], customer_note="once more")
+	shop.flush_webhooks()
 	assert shop.webhooks[hook_id].status == "disabled"
 	assert shop.request("GET", f"webhooks/{hook_id}").json()["status"] == "disabled"
 

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from woocommerce_fusion.testing.shop_catalog import API
-from woocommerce_fusion.testing.shop_util import StoreClock, php_json
+from woocommerce_fusion.testing.shop_util import UTC, StoreClock, php_json
 
 USER_AGENT = "WooCommerce/8.4.0 Hookshot (WordPress/6.4.2)"
 # What WordPress' Requests library sends with every delivery.
@@ -157,6 +157,7 @@ class WebhookDispatcher:
 		mode: str = "async",
 		delay: float = 0.0,
 		timeout: float = 60.0,
+		clock: Callable[[], datetime] | None = None,
 	) -> None:
 		if mode not in ("async", "manual"):
 			raise ValueError("webhook mode must be 'async' or 'manual'")
@@ -166,6 +167,7 @@ class WebhookDispatcher:
 		self.delay = delay
 		self.timeout = timeout
 		self._payload_for = payload_for
+		self._clock = clock or (lambda: datetime.now(UTC).replace(microsecond=0))
 		self._source_url = source_url
 		self._pending: dict[tuple[int, int], _Job] = {}
 		self._condition = threading.Condition()
@@ -270,12 +272,15 @@ class WebhookDispatcher:
 		)
 		with self._condition:
 			self.deliveries.append(delivery)
-			if delivery.ok:
+			# WC_Webhook::log_delivery() saves the webhook either way, which moves date_modified;
+			# failed_delivery() disables it once more than MAX_FAILURES failures were counted.
+			hook.modified = self._clock()
+			if delivery.status is not None and 200 <= delivery.status < 303:
 				hook.failure_count = 0
+			elif hook.failure_count > MAX_FAILURES:
+				hook.status = "disabled"
 			else:
 				hook.failure_count += 1
-				if hook.failure_count > MAX_FAILURES:
-					hook.status = "disabled"
 
 	def ping(self, hook: Webhook) -> Delivery:
 		"""The synchronous ping on creation: form-encoded webhook_id, no X-WC headers, no signature."""
@@ -289,4 +294,7 @@ class WebhookDispatcher:
 		delivery = Delivery(hook.id, "ping", None, hook.delivery_url, headers, body, status, error)
 		with self._condition:
 			self.deliveries.append(delivery)
+			if status == 200:
+				# WC_Webhook::deliver_ping() saves the webhook only after a 200.
+				hook.modified = self._clock()
 		return delivery
