@@ -78,7 +78,6 @@ from woocommerce_fusion.testing.shop_http import (
 from woocommerce_fusion.testing.shop_info import site_index, system_status
 from woocommerce_fusion.testing.shop_lists import (
 	ListQuery,
-	absint,
 	as_list,
 	parse_list_query,
 	parse_slug_list,
@@ -1106,25 +1105,28 @@ class TestShop:
 		result: dict[str, list[Any]] = {}
 		for item in body.get("create") or []:
 			try:
-				result.setdefault("create", []).append(create(item))
+				answer = create(item)
 			except RestError as error:
-				result["create"].append({"id": 0, "error": error.inline()})
+				answer = {"id": 0, "error": error.inline()}
+			result.setdefault("create", []).append(answer)
 		for item in body.get("update") or []:
 			item_id = item.get("id") if isinstance(item, dict) else None
 			try:
 				if not isinstance(item_id, int | str) or not str(item_id).isdigit():
 					raise invalid_id
-				result.setdefault("update", []).append(update(int(item_id), item))
+				answer = update(int(item_id), item)
 			except RestError as error:
-				result.setdefault("update", []).append({"id": item_id, "error": error.inline()})
+				answer = {"id": item_id, "error": error.inline()}
+			result.setdefault("update", []).append(answer)
 		for raw_id in body.get("delete") or []:
-			item_id = absint(raw_id) if not isinstance(raw_id, dict | list) else 0
+			item_id = php_int(raw_id) if not isinstance(raw_id, dict | list) else 0
 			if item_id == 0:
 				continue
 			try:
-				result.setdefault("delete", []).append(delete(item_id))
+				answer = delete(item_id)
 			except RestError as error:
-				result["delete"].append({"id": item_id, "error": error.inline()})
+				answer = {"id": item_id, "error": error.inline()}
+			result.setdefault("delete", []).append(answer)
 		# An empty PHP array encodes as [], not {}.
 		return Response(200, result or [])
 
