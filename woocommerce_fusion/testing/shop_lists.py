@@ -41,8 +41,6 @@ def as_list(value: Any) -> list[str]:
 
 
 _PHP_INT_PREFIX = re.compile(r"^\s*[+-]?\d+")
-# List parameters WordPress sanitizes with wp_parse_id_list() and never validates.
-ID_LIST_PARAMS = ("include", "exclude", "parent")
 
 
 def php_int(value: Any) -> int:
