@@ -21,6 +21,9 @@ before_uninstall = "woocommerce_fusion.install.before_uninstall"
 # WooCommerceRequestLog.clear_old_logs).
 
 default_log_clearing_doctypes = {"WooCommerce Request Log": 30}
+# A request log row names the run and the document it was made for; neither should become
+# undeletable because a log row points at it.
+ignore_links_on_delete = ["WooCommerce Request Log"]
 
 # Order sync
 # ----------
