@@ -77,6 +77,8 @@ from woocommerce_fusion.testing.shop_http import (
 )
 from woocommerce_fusion.testing.shop_info import site_index, system_status
 from woocommerce_fusion.testing.shop_lists import (
+	PRODUCT_STATUSES,
+	WEBHOOK_LIST_STATUSES,
 	ListQuery,
 	as_list,
 	parse_list_query,
@@ -864,6 +866,14 @@ class TestShop:
 				response = handler(request, kind)
 			except RestError as error:
 				response = Response(error.status, error.body())
+			fields = params.get("_fields")
+			if fields and response.raw is None and response.status < 400:
+				# rest_filter_response_fields() trims every successful answer, lists item by item
+				# (handlers that render raw JSON text trim it themselves).
+				if isinstance(response.body, list):
+					response.body = [pick_fields(item, fields) for item in response.body]
+				else:
+					response.body = pick_fields(response.body, fields)
 			if key is not None:
 				# rest_send_allow_header() lists only the methods whose permission check passes.
 				response.headers.setdefault("Allow", candidate.allow)
@@ -1214,7 +1224,11 @@ class TestShop:
 			record = self._orders.get(order_id)
 			refunds = list(record.refunds) if record is not None else []
 		query = parse_list_query(
-			request.params, self._store_clock, ("date", "id", "include", "title", "slug", "modified"), "date"
+			request.params,
+			self._store_clock,
+			("date", "id", "include", "title", "slug", "modified"),
+			"date",
+			status_enum=None,
 		)
 		chunk, headers = self._page(request, query, refunds, f"orders/{order_id}/refunds", "refunds")
 		return Response(200, chunk, headers=headers)
@@ -1295,7 +1309,9 @@ class TestShop:
 				raise duplicate_sku_error(sku, product["id"], taken)
 
 	def _products_list(self, request: Request, kind: str) -> Response:
-		query = parse_list_query(request.params, self._store_clock, PRODUCT_ORDERBY, "date")
+		query = parse_list_query(
+			request.params, self._store_clock, PRODUCT_ORDERBY, "date", PRODUCT_STATUSES, False
+		)
 		self._require(request, kind)
 		params = request.params
 		skus = set(as_list(params.get("sku", "")))
@@ -1434,7 +1450,9 @@ class TestShop:
 		)
 
 	def _variations_list(self, request: Request, kind: str) -> Response:
-		query = parse_list_query(request.params, self._store_clock, PRODUCT_ORDERBY, "date")
+		query = parse_list_query(
+			request.params, self._store_clock, PRODUCT_ORDERBY, "date", PRODUCT_STATUSES, False
+		)
 		self._require(request, kind)
 		skus = set(as_list(request.params.get("sku", "")))
 		parent_id = int(request.match["id"])
@@ -1523,7 +1541,12 @@ class TestShop:
 
 	def _webhooks_list(self, request: Request, kind: str) -> Response:
 		query = parse_list_query(
-			request.params, self._store_clock, ("date", "id", "include", "title"), "date"
+			request.params,
+			self._store_clock,
+			("date", "id", "include", "title"),
+			"date",
+			WEBHOOK_LIST_STATUSES,
+			False,
 		)
 		self._require(request, kind)
 		status = request.params.get("status", "all")
@@ -1631,7 +1654,9 @@ class TestShop:
 	# -- shop information -------------------------------------------------------------------
 
 	def _taxes_list(self, request: Request, kind: str) -> Response:
-		query = parse_list_query(request.params, self._store_clock, ("id", "order", "priority"), "order")
+		query = parse_list_query(
+			request.params, self._store_clock, ("id", "order", "priority"), "order", status_enum=None
+		)
 		self._require(request, kind)
 		rates = sorted(self.tax_rates.values(), key=lambda r: (r.order, r.id), reverse=query.order == "desc")
 		if "order" not in request.params:

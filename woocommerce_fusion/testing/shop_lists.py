@@ -23,6 +23,11 @@ LIST_STATUSES = (
 )
 
 
+# The single `status` of product and variation lists: "any" plus WordPress' post statuses.
+PRODUCT_STATUSES = ("any", "future", "trash", "draft", "pending", "private", "publish")
+WEBHOOK_LIST_STATUSES = ("all", "active", "paused", "disabled")
+
+
 def enum_message(name: str, allowed: tuple[str, ...]) -> str:
 	return f"{name} is not one of {', '.join(allowed[:-1])}, and {allowed[-1]}."
 
@@ -128,9 +133,17 @@ class ListQuery:
 
 
 def parse_list_query(
-	params: dict[str, Any], clock: StoreClock, orderby_allowed: tuple[str, ...], default_orderby: str
+	params: dict[str, Any],
+	clock: StoreClock,
+	orderby_allowed: tuple[str, ...],
+	default_orderby: str,
+	status_enum: tuple[str, ...] | None = LIST_STATUSES,
+	status_list: bool = True,
 ) -> ListQuery:
-	"""Validate list parameters the way WP_REST_Request::has_valid_params() does."""
+	"""Validate list parameters the way WP_REST_Request::has_valid_params() does.
+
+	`status_enum` is what the collection's `status` parameter allows (None: the collection has
+	none and ignores it); orders take a list of statuses, products and webhooks a single one."""
 	problems: dict[str, tuple[str, str]] = {}
 	sanitized = dict(params)
 
@@ -186,16 +199,18 @@ def parse_list_query(
 		problems["dates_are_gmt"] = ("rest_invalid_type", "dates_are_gmt is not of type boolean.")
 	gmt = truthy(gmt_value)
 	statuses = None
-	if "status" in params:
+	if "status" in params and status_enum is not None and status_list:
 		statuses = set()
 		for index, status in enumerate(as_list(params["status"])):
-			if status not in LIST_STATUSES:
-				problems["status"] = (
-					"rest_not_in_enum",
-					f"status[{index}] is not one of {', '.join(LIST_STATUSES[:-1])}, and {LIST_STATUSES[-1]}.",
-				)
+			if status not in status_enum:
+				problems["status"] = ("rest_not_in_enum", enum_message(f"status[{index}]", status_enum))
 				break
 			statuses.add(status)
+	elif "status" in params and status_enum is not None:
+		if params["status"] not in status_enum:
+			problems["status"] = ("rest_not_in_enum", enum_message("status", status_enum))
+		else:
+			statuses = {str(params["status"])}
 	query = ListQuery(
 		page=page or 1,
 		per_page=per_page or 10,
