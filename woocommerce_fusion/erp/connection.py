@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timezone
-
 import frappe
 from frappe import _
-from frappe.utils import cint, flt, get_datetime
+from frappe.utils import cint, flt
 
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import ConfigurationError
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.erp.request_log import make_exchange_logger
+from woocommerce_fusion.erp.times import system_to_utc
 
 SERVER_DOCTYPE = "WooCommerce Server"
 
@@ -46,10 +45,6 @@ def get_settings(server_name: str) -> ServerSettings:
 	server = frappe.get_doc(SERVER_DOCTYPE, server_name)
 	consumer_key, consumer_secret = _get_api_keys(server)
 	defaults = ServerSettings(name=server.name, url=server.woocommerce_server_url)
-	last_synchronised_on = None
-	if server.last_synchronised_on:
-		# Stored without a zone, in UTC (see the field's description), never in system time.
-		last_synchronised_on = get_datetime(server.last_synchronised_on).replace(tzinfo=timezone.utc)
 
 	return ServerSettings(
 		name=server.name,
@@ -81,7 +76,7 @@ def get_settings(server_name: str) -> ServerSettings:
 		single_customer=server.single_customer or "",
 		submit_sales_orders=bool(server.submit_sales_orders),
 		order_sync_enabled=bool(server.enabled and server.enable_order_sync),
-		last_synchronised_on=last_synchronised_on,
+		last_synchronised_on=system_to_utc(server.last_synchronised_on),
 	)
 
 

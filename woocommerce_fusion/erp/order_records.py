@@ -7,7 +7,6 @@ two workers that meet a new order at the same moment cannot both create a row fo
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Any
 
 import frappe
@@ -15,6 +14,7 @@ from frappe import _
 from frappe.utils import cint, cstr, get_datetime
 
 from woocommerce_fusion.engine.ports import OrderRecord
+from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 
 ORDER_SYNC_DOCTYPE = "WooCommerce Order Sync"
 
@@ -23,7 +23,7 @@ RECORD_FIELDS = {
 	"status": "status",
 	"sales_order": "sales_order",
 	"payload": "payload",
-	"date_modified_gmt": "date_modified_gmt",
+	"date_modified_gmt": "woocommerce_modified",
 	"applied_digest": "applied_digest",
 	"error": "error",
 	"error_kind": "error_kind",
@@ -32,7 +32,7 @@ RECORD_FIELDS = {
 	"last_attempt_on": "last_attempt_on",
 	"transaction_id": "transaction_id",
 }
-DATETIME_FIELDS = ("date_modified_gmt", "last_attempt_on")
+DATETIME_FIELDS = ("woocommerce_modified", "last_attempt_on")
 
 
 def order_sync_name(server: str, woocommerce_id: int) -> str:
@@ -94,13 +94,13 @@ def to_record(row: dict[str, Any]) -> OrderRecord:
 		status=row.get("status") or "Not processed",
 		sales_order=cstr(row.get("sales_order")),
 		payload=json.loads(payload) if payload else None,
-		date_modified_gmt=aware_utc(row.get("date_modified_gmt")),
+		date_modified_gmt=system_to_utc(row.get("woocommerce_modified")),
 		applied_digest=cstr(row.get("applied_digest")),
 		error=cstr(row.get("error")),
 		error_kind=cstr(row.get("error_kind")),
 		failed_step=cstr(row.get("failed_step")),
 		attempts=cint(row.get("attempts")),
-		last_attempt_on=aware_utc(row.get("last_attempt_on")),
+		last_attempt_on=system_to_utc(row.get("last_attempt_on")),
 	)
 
 
@@ -109,13 +109,13 @@ def to_row(record: OrderRecord) -> dict[str, Any]:
 		"status": record.status,
 		"sales_order": record.sales_order or None,
 		"payload": dump_payload(record.payload) if record.payload is not None else None,
-		"date_modified_gmt": naive_utc(record.date_modified_gmt),
+		"woocommerce_modified": utc_to_system(record.date_modified_gmt),
 		"applied_digest": record.applied_digest,
 		"error": record.error,
 		"error_kind": record.error_kind,
 		"failed_step": record.failed_step,
 		"attempts": record.attempts,
-		"last_attempt_on": naive_utc(record.last_attempt_on),
+		"last_attempt_on": utc_to_system(record.last_attempt_on),
 	}
 	if record.payload is not None:
 		# The payment reference is what people search the list for; it comes with the payload.
@@ -135,18 +135,3 @@ def _same(field: str, wanted: Any, stored: Any) -> bool:
 	if field == "attempts":
 		return cint(stored) == cint(wanted)
 	return cstr(stored) == cstr(wanted)
-
-
-def naive_utc(moment: datetime | None) -> datetime | None:
-	"""How the doctype stores a moment: in UTC without a zone (never in system time)."""
-	if moment is None:
-		return None
-	if moment.tzinfo is None:
-		raise ValueError(f"A naive datetime is ambiguous here, pass it with its zone: {moment!r}")
-	return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def aware_utc(value: Any) -> datetime | None:
-	if not value:
-		return None
-	return get_datetime(value).replace(tzinfo=timezone.utc)

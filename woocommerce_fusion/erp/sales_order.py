@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint, escape_html, flt, get_datetime, get_system_timezone
+from frappe.utils import cint, escape_html, flt
 
 from woocommerce_fusion.engine.errors import ErrorKind, FusionError
 from woocommerce_fusion.engine.mapping.plans import ChargePlan, SalesOrderPlan
 from woocommerce_fusion.engine.ports import ResolvedParties, SalesOrderRef
+from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 
 ExchangeRate = Callable[[str, str, date], Decimal | None]
 
@@ -33,23 +33,6 @@ class TotalMismatchError(FusionError):
 	"""ERPNext computed another grand total than the plan's: a bug in the mapping or the adapter."""
 
 	kind = ErrorKind.UNEXPECTED
-
-
-# -- system time zone ------------------------------------------------------------------------
-
-
-def system_zone() -> ZoneInfo:
-	return ZoneInfo(get_system_timezone())
-
-
-def system_to_utc(value: Any) -> datetime:
-	"""A naive timestamp in the site's time zone (like `modified`) as an aware UTC datetime."""
-	return get_datetime(value).replace(tzinfo=system_zone()).astimezone(timezone.utc)
-
-
-def utc_to_system(moment: datetime) -> datetime:
-	"""An aware moment as the naive system-time value ERPNext stores and compares."""
-	return moment.astimezone(system_zone()).replace(tzinfo=None)
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.masters import ParallelWorkerError, find_linked_item
 from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE
-from woocommerce_fusion.erp.sales_order import TotalMismatchError, system_to_utc, utc_to_system
+from woocommerce_fusion.erp.sales_order import TotalMismatchError
+from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 
 # ERPNext's test records this file uses: "_Test Company 2", "_Test Customer", its group and territory.
 test_dependencies = ["Company", "Customer", "Customer Group", "Territory"]
@@ -207,14 +208,15 @@ class TestFrappeErp(FrappeTestCase):
 		stored = frappe.db.get_value(
 			ORDER_SYNC_DOCTYPE,
 			record.name,
-			["status", "attempts", "date_modified_gmt", "last_attempt_on", "transaction_id"],
+			["status", "attempts", "woocommerce_modified", "last_attempt_on", "transaction_id"],
 			as_dict=True,
 		)
 		self.assertEqual(stored.status, Status.FAILED)
 		self.assertEqual(stored.attempts, 2)
-		# Naive UTC, whatever the zone of the value the engine handed over.
-		self.assertEqual(stored.date_modified_gmt, moment.replace(tzinfo=None))
-		self.assertEqual(stored.last_attempt_on, moment.replace(tzinfo=None))
+		# In system time like every Datetime of Frappe, whatever the zone the engine handed over.
+		system = moment.astimezone(ZoneInfo(get_system_timezone())).replace(tzinfo=None)
+		self.assertEqual(stored.woocommerce_modified, system)
+		self.assertEqual(stored.last_attempt_on, system)
 		self.assertEqual(stored.transaction_id or "", order["transaction_id"])
 		self.erp.commit()
 
@@ -429,7 +431,7 @@ class TestFrappeErp(FrappeTestCase):
 			("America/New_York", datetime(2026, 7, 1, 8, 0)),
 			("UTC", datetime(2026, 7, 1, 12, 0)),
 		):
-			with patch("woocommerce_fusion.erp.sales_order.get_system_timezone", return_value=zone):
+			with patch("woocommerce_fusion.erp.times.get_system_timezone", return_value=zone):
 				self.assertEqual(utc_to_system(moment), local)
 				self.assertEqual(system_to_utc(local), moment)
 

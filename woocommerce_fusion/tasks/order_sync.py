@@ -22,6 +22,7 @@ from woocommerce_fusion.engine.sync.orders import SyncCounts, run_order_sync, sy
 from woocommerce_fusion.engine.sync.orders import sync_one_order as sync_order_pair
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client, get_settings
+from woocommerce_fusion.erp.times import utc_to_system
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
 	DOCTYPE as SYNC_ACTION,
 )
@@ -68,7 +69,7 @@ def run_orders(action: frappe._dict) -> None:
 	client = get_client(server, sync_action=action.name)
 	since = None if action.synchronize_all == "Yes" else settings.last_synchronised_on
 	now = datetime.now(timezone.utc)
-	set_cursor_until(action.name, now.replace(tzinfo=None))
+	set_cursor_until(action.name, utc_to_system(now))
 
 	erp = FrappeErp()
 	fan_out = PageFanOut(action.name, server)

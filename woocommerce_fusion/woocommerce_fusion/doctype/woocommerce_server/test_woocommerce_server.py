@@ -1,10 +1,12 @@
 # Copyright (c) 2025, woocommerce_fusion developers
 # For license information, please see license.txt
 
-from datetime import timezone
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils import get_system_timezone
 
 from woocommerce_fusion.erp.connection import get_client, get_settings
 from woocommerce_fusion.testing.shop import TestShop
@@ -121,8 +123,10 @@ class TestWooCommerceServer(FrappeTestCase):
 		self.assertEqual(
 			settings.company_currency, frappe.db.get_value("Company", TEST_COMPANY, "default_currency")
 		)
+		# Stored in system time like every Datetime; the engine gets it in UTC.
+		system = datetime(2026, 11, 1, 10, 0, tzinfo=ZoneInfo(get_system_timezone()))
 		self.assertEqual(settings.last_synchronised_on.tzinfo, timezone.utc)
-		self.assertEqual(settings.last_synchronised_on.hour, 10)
+		self.assertEqual(settings.last_synchronised_on, system.astimezone(timezone.utc))
 		self.assertTrue(settings.order_sync_enabled)
 		self.assertEqual(settings.delivery_lead_days, 3)
 

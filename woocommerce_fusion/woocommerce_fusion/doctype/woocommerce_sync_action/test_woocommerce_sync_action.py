@@ -9,7 +9,7 @@ of its webshops before it starts instead of relying on a rollback.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
 import frappe
@@ -17,6 +17,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
 from woocommerce_fusion.engine.sync.orders import RunResult, SyncCounts
+from woocommerce_fusion.erp.times import system_to_utc
 from woocommerce_fusion.tasks import order_sync
 from woocommerce_fusion.testing.shop import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
@@ -345,8 +346,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		self.assertIsNone(self.cursor())
 
 		cursor_until = doc.cursor_until
-		utc_now = datetime.now(timezone.utc).replace(tzinfo=None)
-		self.assertLess(abs(cursor_until - utc_now), timedelta(minutes=5))
+		self.assertLess(abs(cursor_until - now_datetime()), timedelta(minutes=5))
 		for job in jobs:
 			with patch.object(order_sync, "sync_order_page", return_value=SyncCounts(created=3)):
 				order_sync.process_order_page(job["action"], job["server"], job["orders"])
@@ -369,7 +369,8 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 			patch("frappe.enqueue") as enqueue,
 		):
 			run_sync_action(name)
-		self.assertEqual(run.call_args.kwargs["since"].replace(tzinfo=None), since)
+		# The server keeps it in system time; the engine gets the same moment in UTC.
+		self.assertEqual(run.call_args.kwargs["since"], system_to_utc(since))
 		enqueue.assert_not_called()
 		self.assertEqual(inline.call_args.args[3], [{"id": 1}, {"id": 2}])
 		doc = frappe.get_doc(DOCTYPE, name)
