@@ -643,6 +643,15 @@ class TestFrappeErp(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value(ORDER_SYNC_DOCTYPE, record.name, "modified"), modified)
 		self.assertEqual(frappe.db.count("Sales Order", {"woocommerce_id": str(PIPELINE_ID)}), 1)
 
+	def test_a_status_added_by_a_plugin_is_kept(self):
+		# Shipment-tracking plugins add statuses such as "shipped"; a closed list would fail them.
+		order = copy.deepcopy(load_order("guest"))
+		order["status"] = "shipped"
+		name, _ = self.insert(order)
+		self.assertEqual(frappe.db.get_value("Sales Order", name, "woocommerce_status"), "shipped")
+		self.erp.update_sales_order(name, {"woocommerce_status": "delivered"})
+		self.assertEqual(frappe.db.get_value("Sales Order", name, "woocommerce_status"), "delivered")
+
 	def test_pipeline_records_a_failure_with_its_traceback(self):
 		order = copy.deepcopy(load_order("fees_positive_negative"))
 		order["id"] = FAILING_ID
