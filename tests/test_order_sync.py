@@ -400,3 +400,34 @@ def test_a_refused_status_push_stays_on_the_row_and_holds_the_cursor(shop, erp, 
 	assert shop.orders[order["id"]]["status"] == "completed"
 	healed = erp.order_record("shop1", order["id"])
 	assert healed.error == "" and healed.failed_step == ""
+
+
+def test_a_sales_order_keyed_in_by_hand_is_adopted_once_as_a_duplicate(shop, erp, client, settings, clock):
+	shop.seed_orders(4, seed=20)
+	order = open_orders(shop)[0]
+	by_hand = erp.insert_foreign_sales_order("shop1", order["id"], order["status"])
+
+	first = sync(erp, client, settings, clock, since=None)
+
+	record = erp.order_record("shop1", order["id"])
+	assert (record.status, record.sales_order) == (Status.DUPLICATE_SALES_ORDER, by_hand)
+	assert erp.count("sales_order") == len(open_orders(shop))
+	writes = erp.writes
+	clock.advance(minutes=5)
+	sync(erp, client, settings, clock, since=first.next_cursor)
+	assert erp.writes == writes
+
+
+def test_an_amended_sales_order_is_followed_and_stays_ours(shop, erp, client, settings, clock):
+	shop.seed_orders(4, seed=21)
+	first = sync(erp, client, settings, clock, since=None)
+	order = open_orders(shop)[0]
+	original = erp.order_record("shop1", order["id"]).sales_order
+	erp.touch_sales_order(original, docstatus=2)
+	amended = erp.insert_foreign_sales_order("shop1", order["id"], order["status"])
+	clock.advance(minutes=5)
+
+	sync(erp, client, settings, clock, since=first.next_cursor)
+
+	record = erp.order_record("shop1", order["id"])
+	assert (record.status, record.sales_order) == (Status.SALES_ORDER_CREATED, amended)

@@ -200,7 +200,8 @@ def sync_one_order(
 	if record.payload and record.date_modified_gmt and parse_gmt(order.get("date_modified_gmt")):
 		if record.date_modified_gmt > parse_gmt(order.get("date_modified_gmt")):
 			order = record.payload
-	owns_content = record.status in STATUS_MANAGED_BY_PIPELINE and record.sales_order == linked.name
+	adopted = _adopt(record, linked)
+	owns_content = record.status in STATUS_MANAGED_BY_PIPELINE
 	digest = content_digest(order)
 	decision = decide(
 		has_sales_order=True,
@@ -213,7 +214,7 @@ def sync_one_order(
 		owns_content=owns_content,
 	)
 	# An earlier failure of this pair is over once the pair is in step again.
-	cleared = _clear_sync_error(record)
+	cleared = _clear_sync_error(record) or adopted
 	if decision.action == Action.NOTHING:
 		if cleared:
 			erp.save_order(record)
@@ -223,9 +224,6 @@ def sync_one_order(
 		return "unchanged"
 
 	changed_record = store_payload(record, order) or cleared
-	if not record.sales_order:
-		record.sales_order = linked.name
-		changed_record = True
 	if decision.content_to_erp:
 		_apply_content(erp, settings, order, linked)
 		record.applied_digest = digest
@@ -241,6 +239,21 @@ def sync_one_order(
 		erp.save_order(record)
 	erp.commit()
 	return "updated"
+
+
+def _adopt(record: OrderRecord, linked: SalesOrderRef) -> bool:
+	"""Link the row to the order's live Sales Order; True when the row changed.
+
+	A Sales Order the pipeline did not make (keyed in by hand, or by an earlier connector) is
+	the seed's "Duplicate sales order": linked, its status kept in step, its lines left alone.
+	One that replaced ours (an amendment) is followed and stays ours.
+	"""
+	if record.sales_order == linked.name:
+		return False
+	if record.status not in STATUS_MANAGED_BY_PIPELINE:
+		record.status = Status.DUPLICATE_SALES_ORDER
+	record.sales_order = linked.name
+	return True
 
 
 def _clear_sync_error(record: OrderRecord) -> bool:
