@@ -41,7 +41,7 @@ ITEM_SERVER_DOCTYPE = "WooCommerce Item Server"
 class ParallelWorkerError(FusionError):
 	"""Another worker holds or just created a record this order needs; a retry picks it up."""
 
-	kind = ErrorKind.UNEXPECTED
+	kind = ErrorKind.CONFLICT
 
 
 # -- named locks and announcements ----------------------------------------------------------
