@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from decimal import Decimal
 
 from woocommerce_fusion.__main__ import main
 from woocommerce_fusion.engine.preview import preview_orders, preview_settings
@@ -31,6 +32,17 @@ def test_preview_reports_an_order_that_cannot_be_mapped(woo_shop):
 	assert (summary.orders, summary.exact, summary.errors) == (1, 0, 1)
 	assert "Order #7: cannot be mapped" in out.getvalue()
 	assert "Fix:" in out.getvalue()
+
+
+def test_preview_shows_an_order_that_does_not_add_up_as_off(woo_shop):
+	woo_shop.seed_orders(2, seed=3)
+	orders = [dict(order) for order in woo_shop.orders.values()]
+	orders[0]["total"] = str(Decimal(orders[0]["total"]) + Decimal("0.01"))
+	out = io.StringIO()
+	summary = preview_orders(orders, preview_settings("http://shop", "EUR", orders), out)
+	assert (summary.orders, summary.exact, summary.off, summary.errors) == (2, 1, 1, 0)
+	assert f"Order #{orders[0]['id']}" in summary.messages[0]
+	assert "OFF by -0.01" in out.getvalue()
 
 
 def test_preview_against_a_shop_url_with_wrong_keys_explains_itself(woo_shop, capsys):
