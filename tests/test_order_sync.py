@@ -115,6 +115,9 @@ def test_a_second_run_right_after_writes_nothing_and_updates_nothing(shop, erp, 
 	assert erp.writes == writes
 	assert shop.count(method="PUT") == 0 and shop.count(method="POST") == 0
 	assert second.counts.created == second.counts.updated == 0
+	# The Sales Orders the first run wrote are not "modified in ERPNext" for the second one.
+	assert not [r for r in shop.requests if "include" in r.query]
+	assert shop.count() == 2, "one listing page and the trash listing"
 
 
 def test_shop_change_after_a_run_updates_the_sales_order(shop, erp, client, settings, clock):

@@ -97,6 +97,7 @@ def _create_sales_order(ctx: StepContext) -> None:
 	if existing is not None:
 		# Made by hand or by an earlier connector: link it and leave it alone.
 		record.sales_order = existing.name
+		record.sales_order_modified = existing.modified_utc
 		record.status = Status.DUPLICATE_SALES_ORDER
 		return
 	if _cancelled_in_shop(ctx.order):
@@ -105,6 +106,7 @@ def _create_sales_order(ctx: StepContext) -> None:
 	plan = map_order(ctx.order, ctx.settings, exchange_rate=erp.exchange_rate)
 	resolved = resolve_parties(erp, plan)
 	record.sales_order = erp.insert_sales_order(plan, resolved, submit=ctx.settings.submit_sales_orders)
+	record.sales_order_modified = erp.sales_order_modified(record.sales_order)
 	record.applied_digest = content_digest(ctx.order)
 	record.status = Status.SALES_ORDER_CREATED
 

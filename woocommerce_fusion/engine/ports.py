@@ -36,6 +36,9 @@ class OrderRecord:
 	# Digest of the order content last written into the Sales Order, so an unchanged order
 	# writes nothing even when its timestamp moved (e.g. after our own status push).
 	applied_digest: str = ""
+	# The Sales Order's `modified` (UTC) when the sync last wrote or compared it: step 3 of a
+	# run skips Sales Orders nobody has touched since, instead of fetching their orders again.
+	sales_order_modified: datetime | None = None
 	error: str = ""
 	error_kind: str = ""
 	failed_step: str = ""
@@ -67,7 +70,12 @@ class ErpPort(Protocol):
 
 	# sales orders
 	def find_sales_orders(self, server: str, woocommerce_ids: list[int]) -> dict[int, SalesOrderRef]: ...
-	def sales_orders_modified_since(self, server: str, since_utc: datetime) -> list[SalesOrderRef]: ...
+	def sales_orders_modified_since(self, server: str, since_utc: datetime) -> list[SalesOrderRef]:
+		"""Modified since, leaving out those whose order row links them and has seen that very
+		`modified`."""
+		...
+
+	def sales_order_modified(self, name: str) -> datetime: ...
 	def insert_sales_order(self, plan: SalesOrderPlan, resolved: "ResolvedParties", submit: bool) -> str: ...
 	def update_sales_order(self, name: str, changes: dict[str, Any]) -> None: ...
 	def replace_sales_order_content(

@@ -49,6 +49,9 @@ class FrappeErp:
 	def sales_orders_modified_since(self, server: str, since_utc: datetime) -> list[SalesOrderRef]:
 		return sales_order.sales_orders_modified_since(server, since_utc)
 
+	def sales_order_modified(self, name: str) -> datetime:
+		return sales_order.sales_order_modified(name)
+
 	def insert_sales_order(self, plan: SalesOrderPlan, resolved: ResolvedParties, submit: bool) -> str:
 		return sales_order.insert_sales_order(plan, resolved, submit, self.exchange_rate)
 

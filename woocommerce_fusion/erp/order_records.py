@@ -25,6 +25,7 @@ RECORD_FIELDS = {
 	"payload": "payload",
 	"date_modified_gmt": "woocommerce_modified",
 	"applied_digest": "applied_digest",
+	"sales_order_modified": "sales_order_modified",
 	"error": "error",
 	"error_kind": "error_kind",
 	"failed_step": "failed_step",
@@ -32,7 +33,7 @@ RECORD_FIELDS = {
 	"last_attempt_on": "last_attempt_on",
 	"transaction_id": "transaction_id",
 }
-DATETIME_FIELDS = ("woocommerce_modified", "last_attempt_on")
+DATETIME_FIELDS = ("woocommerce_modified", "last_attempt_on", "sales_order_modified")
 
 
 def order_sync_name(server: str, woocommerce_id: int) -> str:
@@ -96,6 +97,7 @@ def to_record(row: dict[str, Any]) -> OrderRecord:
 		payload=json.loads(payload) if payload else None,
 		date_modified_gmt=system_to_utc(row.get("woocommerce_modified")),
 		applied_digest=cstr(row.get("applied_digest")),
+		sales_order_modified=system_to_utc(row.get("sales_order_modified")),
 		error=cstr(row.get("error")),
 		error_kind=cstr(row.get("error_kind")),
 		failed_step=cstr(row.get("failed_step")),
@@ -111,6 +113,7 @@ def to_row(record: OrderRecord) -> dict[str, Any]:
 		"payload": dump_payload(record.payload) if record.payload is not None else None,
 		"woocommerce_modified": utc_to_system(record.date_modified_gmt),
 		"applied_digest": record.applied_digest,
+		"sales_order_modified": utc_to_system(record.sales_order_modified),
 		"error": record.error,
 		"error_kind": record.error_kind,
 		"failed_step": record.failed_step,

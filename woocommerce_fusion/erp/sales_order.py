@@ -22,6 +22,7 @@ from frappe.utils import cint, escape_html, flt
 from woocommerce_fusion.engine.errors import ErrorKind, FusionError
 from woocommerce_fusion.engine.mapping.plans import ChargePlan, SalesOrderPlan
 from woocommerce_fusion.engine.ports import ResolvedParties, SalesOrderRef
+from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE
 from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 
 ExchangeRate = Callable[[str, str, date], Decimal | None]
@@ -76,8 +77,17 @@ def find_sales_orders(server: str, woocommerce_ids: list[int]) -> dict[int, Sale
 
 
 def sales_orders_modified_since(server: str, since_utc: datetime) -> list[SalesOrderRef]:
+	"""Left out: those whose order row links them and has seen that very `modified` (the sync
+	wrote or compared them last); the row's name is the server and the order id, a key lookup."""
 	rows = frappe.db.sql(
-		REF_QUERY.format(condition="so.modified >= %(since)s and ifnull(so.woocommerce_id, '') != ''"),
+		REF_QUERY.format(
+			condition=f"""so.modified >= %(since)s and ifnull(so.woocommerce_id, '') != ''
+			and not exists (
+				select 1 from `tab{ORDER_SYNC_DOCTYPE}` os
+				where os.name = concat(so.woocommerce_server, '-', so.woocommerce_id)
+					and os.sales_order = so.name and os.sales_order_modified = so.modified
+			)"""
+		),
 		{"server": server, "since": utc_to_system(since_utc)},
 		as_dict=True,
 	)
@@ -89,6 +99,10 @@ def sales_orders_modified_since(server: str, since_utc: datetime) -> list[SalesO
 			seen.add(ref.woocommerce_id)
 			refs.append(ref)
 	return refs
+
+
+def sales_order_modified(name: str) -> datetime:
+	return system_to_utc(frappe.db.get_value("Sales Order", name, "modified"))
 
 
 def exchange_rate(from_currency: str, to_currency: str, on: date) -> Decimal | None:

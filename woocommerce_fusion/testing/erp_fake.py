@@ -190,11 +190,18 @@ class ErpFake:
 		}
 
 	def sales_orders_modified_since(self, server: str, since_utc: datetime) -> list[SalesOrderRef]:
-		return [
-			self._ref(so)
-			for so in self._rows("sales_order")
-			if so.server == server and so.modified_utc >= since_utc and so.docstatus != 2
-		]
+		refs = []
+		for so in self._rows("sales_order"):
+			if so.server != server or so.modified_utc < since_utc or so.docstatus == 2:
+				continue
+			record = self._get("order", (server, so.woocommerce_id))
+			seen = record is not None and record.sales_order == so.name
+			if not seen or record.sales_order_modified != so.modified_utc:
+				refs.append(self._ref(so))
+		return refs
+
+	def sales_order_modified(self, name: str) -> datetime:
+		return self._get("sales_order", name).modified_utc
 
 	def _so_fields(self, plan: SalesOrderPlan, resolved: ResolvedParties) -> dict[str, Any]:
 		return {

@@ -216,6 +216,11 @@ def sync_one_order(
 	# An earlier failure of this pair is over once the pair is in step again.
 	cleared = _clear_sync_error(record) or adopted
 	if decision.action == Action.NOTHING:
+		if record.sales_order_modified != linked.modified_utc:
+			# Someone saved the Sales Order without changing what the sync keeps in step;
+			# remembering that keeps it out of the next runs' step 3.
+			record.sales_order_modified = linked.modified_utc
+			cleared = True
 		if cleared:
 			erp.save_order(record)
 			erp.commit()
@@ -230,6 +235,14 @@ def sync_one_order(
 		changed_record = True
 	if decision.status_to_erp:
 		erp.update_sales_order(linked.name, {"woocommerce_status": order.get("status")})
+	seen_modified = (
+		erp.sales_order_modified(linked.name)
+		if decision.content_to_erp or decision.status_to_erp
+		else linked.modified_utc
+	)
+	if record.sales_order_modified != seen_modified:
+		record.sales_order_modified = seen_modified
+		changed_record = True
 	if decision.status_to_shop:
 		updated = client.put(f"orders/{order_id}", {"status": linked.woocommerce_status})
 		# Store what the shop now has, so its moved timestamp is not read as a new change.
