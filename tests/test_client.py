@@ -98,6 +98,15 @@ def test_500_is_retried_up_to_the_limit_then_raised_as_unavailable(woo_shop, fak
 	assert all(0 <= delay <= 1.0 * 2**i for i, delay in enumerate(fake_time.sleeps))
 
 
+def test_a_retry_after_beyond_the_time_budget_is_not_waited_for(woo_shop, fake_time):
+	woo_shop.inject_fault("429", times=1, retry_after=3600)
+	client = make_client(woo_shop, fake_time, retry=RetryPolicy(max_total=120))
+	with pytest.raises(WooCommerceError) as raised:
+		client.get("orders")
+	assert raised.value.kind == ErrorKind.RATE_LIMITED and raised.value.retry_after == 3600
+	assert fake_time.sleeps == []
+
+
 def test_retries_stop_at_the_total_time_budget(woo_shop, fake_time):
 	woo_shop.inject_fault("429", times=10, retry_after=40)
 	client = make_client(woo_shop, fake_time, retry=RetryPolicy(max_attempts=10, max_delay=60, max_total=100))

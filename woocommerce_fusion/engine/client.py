@@ -59,8 +59,10 @@ class RetryPolicy:
 	max_total: float = 120.0
 
 	def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+		# The shop's Retry-After is honoured as it is: asking earlier only earns another 429.
+		# A wait longer than the time budget ends the retries instead (see request()).
 		if retry_after is not None:
-			return min(retry_after, self.max_delay)
+			return retry_after
 		return rng.uniform(0, min(self.max_delay, self.base_delay * (2 ** (attempt - 1))))
 
 
