@@ -89,6 +89,24 @@ def is_on_sale(regular: str, sale: str) -> bool:
 	return sale != "" and regular != "" and Decimal(regular) > Decimal(sale)
 
 
+def current_price(regular: str, sale: str) -> str:
+	return sale if is_on_sale(regular, sale) else regular
+
+
+def price_fields(regular: str, sale: str) -> dict[str, Any]:
+	"""The price block a product and a variation share (sale schedules are not modelled)."""
+	return {
+		"price": current_price(regular, sale),
+		"regular_price": regular,
+		"sale_price": sale,
+		"date_on_sale_from": None,
+		"date_on_sale_from_gmt": None,
+		"date_on_sale_to": None,
+		"date_on_sale_to_gmt": None,
+		"on_sale": is_on_sale(regular, sale),
+	}
+
+
 def price_html(regular: str, sale: str) -> str:
 	"""WC_Product::get_price_html(): the regular price struck through while on sale."""
 	price = sale or regular
@@ -180,14 +198,7 @@ def new_product(product_id: int, data: dict[str, Any], clock: StoreClock, now: d
 		"description": data.get("description") or "",
 		"short_description": data.get("short_description") or "",
 		"sku": str(data.get("sku") or ""),
-		"price": sale if is_on_sale(regular, sale) else regular,
-		"regular_price": regular,
-		"sale_price": sale,
-		"date_on_sale_from": None,
-		"date_on_sale_from_gmt": None,
-		"date_on_sale_to": None,
-		"date_on_sale_to_gmt": None,
-		"on_sale": is_on_sale(regular, sale),
+		**price_fields(regular, sale),
 		"purchasable": bool(sale or regular) or data.get("type") == "variable",
 		"total_sales": 0,
 		"virtual": bool(data.get("virtual", False)),
@@ -257,14 +268,7 @@ def new_variation(
 		"description": data.get("description") or "",
 		"permalink": f"{SHOP_URL}/product/{parent['slug']}/" + (f"?{query}" if query else ""),
 		"sku": str(data.get("sku") or ""),
-		"price": sale if is_on_sale(regular, sale) else regular,
-		"regular_price": regular,
-		"sale_price": sale,
-		"date_on_sale_from": None,
-		"date_on_sale_from_gmt": None,
-		"date_on_sale_to": None,
-		"date_on_sale_to_gmt": None,
-		"on_sale": is_on_sale(regular, sale),
+		**price_fields(regular, sale),
 		"status": data.get("status") or "publish",
 		"purchasable": bool(sale or regular),
 		"virtual": False,
@@ -356,7 +360,7 @@ def apply_product_changes(
 	sale = str(product.get("sale_price") or "")
 	regular = str(product.get("regular_price") or "")
 	if product.get("type") != "variable":
-		product["price"] = sale if is_on_sale(regular, sale) else regular
+		product["price"] = current_price(regular, sale)
 		product["on_sale"] = is_on_sale(regular, sale)
 		product["purchasable"] = bool(sale or regular)
 		if "price_html" in product:
