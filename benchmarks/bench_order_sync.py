@@ -38,15 +38,7 @@ def run(count: int) -> None:
 	from woocommerce_fusion.engine.sync.orders import run_order_sync
 	from woocommerce_fusion.erp.adapter import FrappeErp
 	from woocommerce_fusion.erp.connection import get_settings
-	from woocommerce_fusion.erp.test_adapter import (
-		ABBR,
-		COMPANY,
-		PRICE_LIST,
-		VAT_7,
-		VAT_19,
-		WAREHOUSE,
-		make_fixtures,
-	)
+	from woocommerce_fusion.erp.test_adapter import make_fixtures, shop_server_values
 	from woocommerce_fusion.testing.shop import TestShop
 
 	make_fixtures()
@@ -57,20 +49,7 @@ def run(count: int) -> None:
 			{
 				"doctype": "WooCommerce Server",
 				"title": server,
-				"woocommerce_server_url": shop.url,
-				"consumer_key": shop.consumer_key,
-				"consumer_secret": shop.consumer_secret,
-				"company": COMPANY,
-				"default_warehouse": WAREHOUSE,
-				"selling_price_list": PRICE_LIST,
-				"default_customer_group": "_Test Customer Group",
-				"default_territory": "_Test Territory",
-				"shipping_charges_account": f"Freight and Forwarding Charges - {ABBR}",
-				"fee_account": f"Miscellaneous Expenses - {ABBR}",
-				"tax_accounts": [
-					{"woocommerce_tax_rate_id": 1, "account": VAT_19},
-					{"woocommerce_tax_rate_id": 2, "account": VAT_7},
-				],
+				**shop_server_values(shop.url, shop.consumer_key, shop.consumer_secret),
 			}
 		).insert(ignore_permissions=True)
 		frappe.db.commit()

@@ -98,6 +98,28 @@ def make_settings(**overrides) -> ServerSettings:
 	return ServerSettings(**values)
 
 
+def shop_server_values(url: str, consumer_key: str, consumer_secret: str) -> dict:
+	"""A WooCommerce Server on the test company for a shop at `url`, with every account mapped
+	(for the end-to-end tests and the bench benchmark, which sync a test shop for real)."""
+	return {
+		"woocommerce_server_url": url,
+		"consumer_key": consumer_key,
+		"consumer_secret": consumer_secret,
+		"enabled": 1,
+		"company": COMPANY,
+		"default_warehouse": WAREHOUSE,
+		"selling_price_list": PRICE_LIST,
+		"default_customer_group": "_Test Customer Group",
+		"default_territory": "_Test Territory",
+		"shipping_charges_account": f"Freight and Forwarding Charges - {ABBR}",
+		"fee_account": f"Miscellaneous Expenses - {ABBR}",
+		"tax_accounts": [
+			{"woocommerce_tax_rate_id": 1, "account": VAT_19},
+			{"woocommerce_tax_rate_id": 2, "account": VAT_7},
+		],
+	}
+
+
 def make_fixtures() -> None:
 	for account, rate in ((VAT_19, 19), (VAT_7, 7)):
 		if not frappe.db.exists("Account", account):

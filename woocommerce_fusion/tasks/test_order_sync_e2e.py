@@ -15,15 +15,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_system_timezone
 from frappe.utils.background_jobs import get_job
 
-from woocommerce_fusion.erp.test_adapter import (
-	ABBR,
-	COMPANY,
-	PRICE_LIST,
-	VAT_7,
-	VAT_19,
-	WAREHOUSE,
-	make_fixtures,
-)
+from woocommerce_fusion.erp.test_adapter import VAT_7, VAT_19, make_fixtures, shop_server_values
 from woocommerce_fusion.testing.shop import TestShop
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
 	DOCTYPE as SYNC_ACTION,
@@ -39,8 +31,6 @@ test_dependencies = ["Company", "Customer Group", "Territory"]
 SERVER = "_Test WooCommerce End to End"
 SHOP_TIMEZONE = "Asia/Tokyo"
 ORDERS = 40
-SHIPPING = f"Freight and Forwarding Charges - {ABBR}"
-FEES = f"Miscellaneous Expenses - {ABBR}"
 CLOSED_IN_SHOP = ("cancelled", "trash", "failed", "refunded")
 
 
@@ -70,28 +60,15 @@ def forget_queued_jobs(woocommerce_ids: list[int]) -> None:
 
 def make_server(shop: TestShop) -> None:
 	values = {
-		"woocommerce_server_url": shop.url,
-		"consumer_key": shop.consumer_key,
-		"consumer_secret": shop.consumer_secret,
-		"enabled": 1,
+		**shop_server_values(shop.url, shop.consumer_key, shop.consumer_secret),
 		"enable_order_sync": 1,
-		"company": COMPANY,
-		"default_warehouse": WAREHOUSE,
-		"selling_price_list": PRICE_LIST,
-		"default_customer_group": "_Test Customer Group",
-		"default_territory": "_Test Territory",
-		"shipping_charges_account": SHIPPING,
-		"fee_account": FEES,
 		"last_synchronised_on": None,
 	}
 	if frappe.db.exists("WooCommerce Server", SERVER):
 		server = frappe.get_doc("WooCommerce Server", SERVER)
 		server.update(values)
-		server.tax_accounts = []
 	else:
 		server = frappe.get_doc({"doctype": "WooCommerce Server", "title": SERVER, **values})
-	server.append("tax_accounts", {"woocommerce_tax_rate_id": 1, "account": VAT_19})
-	server.append("tax_accounts", {"woocommerce_tax_rate_id": 2, "account": VAT_7})
 	server.save(ignore_permissions=True)
 
 
