@@ -73,7 +73,6 @@ class RunResult:
 	counts: SyncCounts
 	# Where the next run may start; None when the run did not see every order it should have.
 	next_cursor: datetime | None
-	pages: int
 
 
 PageSink = Callable[[list[dict[str, Any]]], None]
@@ -95,11 +94,8 @@ def run_order_sync(
 	"""One run for one server. since=None synchronises everything ("Synchronize all")."""
 	counts = SyncCounts()
 	seen: set[int] = set()
-	pages = 0
 
 	def handle(orders: list[dict[str, Any]]) -> None:
-		nonlocal pages
-		pages += 1
 		for broken in [order for order in orders if not _has_valid_id(order)]:
 			counts.failed += 1
 			counts.errors.append(f"The shop returned an order without a valid id: {broken!r:.200}")
@@ -137,7 +133,7 @@ def run_order_sync(
 			handle(orders)
 
 	complete = complete and counts.cursor_may_move
-	return RunResult(counts=counts, next_cursor=now if complete else None, pages=pages)
+	return RunResult(counts=counts, next_cursor=now if complete else None)
 
 
 def fetch_orders_by_id(client: WooCommerceClient, ids: list[int]) -> list[dict[str, Any]]:

@@ -327,7 +327,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		def listing(erp, client, settings, *, since, now, page_sink):
 			for page in pages:
 				page_sink(page)
-			return RunResult(counts=SyncCounts(fetched=9), next_cursor=now, pages=3)
+			return RunResult(counts=SyncCounts(fetched=9), next_cursor=now)
 
 		name = create_sync_action(SERVER, SyncType.ORDERS, synchronize_all=True)
 		with (
@@ -360,7 +360,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 
 		def listing(erp, client, settings, *, since, now, page_sink):
 			page_sink([{"id": 1}, {"id": 2}])
-			return RunResult(counts=SyncCounts(fetched=2), next_cursor=now, pages=1)
+			return RunResult(counts=SyncCounts(fetched=2), next_cursor=now)
 
 		name = create_sync_action(SERVER, SyncType.ORDERS)
 		with (
