@@ -226,11 +226,22 @@ class TestDocumentFields:
 			"SO-WOO-.YYYY.-",
 		)
 
-	def test_transaction_date_is_the_utc_date(self):
+	@pytest.mark.parametrize(
+		("time_zone", "created_gmt", "expected"),
+		[
+			# 23:30 in New York on 30 November is 04:30 UTC on 1 December: still November.
+			("America/New_York", "2026-12-01T04:30:00", date(2026, 11, 30)),
+			# 23:30 UTC is already the next day in Berlin.
+			("Europe/Berlin", "2026-11-30T23:30:00", date(2026, 12, 1)),
+			("UTC", "2026-11-30T23:30:00", date(2026, 11, 30)),
+		],
+	)
+	def test_transaction_date_is_the_day_in_the_sites_time_zone(self, time_zone, created_gmt, expected):
 		order = case("order_case_guest")
-		# 23:30 UTC is already the next day in Berlin; the plan follows UTC.
-		order["date_created_gmt"] = "2026-11-25T23:30:00"
-		assert map_order(order, settings()).transaction_date == date(2026, 11, 25)
+		order["date_created_gmt"] = created_gmt
+		plan = map_order(order, settings(time_zone=time_zone, delivery_lead_days=0))
+		assert plan.transaction_date == expected
+		assert plan.delivery_date == expected
 
 	def test_paid_order_carries_the_transaction(self):
 		plan = map_order(case("order_case_coupon_paid_stripe"), settings())

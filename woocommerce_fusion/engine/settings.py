@@ -33,3 +33,5 @@ class ServerSettings:
 	submit_sales_orders: bool = False
 	order_sync_enabled: bool = False
 	last_synchronised_on: datetime | None = None
+	# The site's system time zone: the dates of ERPNext documents are days in it.
+	time_zone: str = "UTC"

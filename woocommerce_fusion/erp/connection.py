@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import cint, flt
+from frappe.utils import cint, flt, get_system_timezone
 
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import ConfigurationError
@@ -77,6 +77,7 @@ def get_settings(server_name: str) -> ServerSettings:
 		submit_sales_orders=bool(server.submit_sales_orders),
 		order_sync_enabled=bool(server.enabled and server.enable_order_sync),
 		last_synchronised_on=system_to_utc(server.last_synchronised_on),
+		time_zone=get_system_timezone(),
 	)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from woocommerce_fusion.engine.errors import ConfigurationError, MappingError
 from woocommerce_fusion.engine.mapping.customer import (
@@ -77,7 +78,9 @@ def map_order(
 	created = _gmt(order, "date_created_gmt", what)
 	if created is None:
 		raise MappingError(f"{what} has no date_created_gmt")
-	transaction_date = created.date()
+	# ERPNext keeps every date in the site's time zone: an evening order of a shop west of UTC
+	# belongs to that evening's day, not to the next UTC day (which may be the next month).
+	transaction_date = created.astimezone(ZoneInfo(settings.time_zone)).date()
 
 	lines: list[LinePlan] = []
 	taxes_by_line: dict[int, dict[int, Decimal]] = {}
