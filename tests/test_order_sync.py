@@ -13,8 +13,8 @@ import pytest
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.pipeline import Status, process_order
 from woocommerce_fusion.engine.settings import ServerSettings
-from woocommerce_fusion.engine.sync.decide import Action, decide
 from woocommerce_fusion.engine.sync.orders import run_order_sync
+from woocommerce_fusion.engine.sync.retries import retry_due_orders
 from woocommerce_fusion.testing.erp_fake import ErpFake
 from woocommerce_fusion.testing.shop import TestShop
 
@@ -162,76 +162,6 @@ def test_erp_change_after_a_run_updates_the_shop_once(shop, erp, client, setting
 	assert shop.count(method="PUT") == 0
 
 
-def test_equal_timestamps_and_unchanged_data_decide_nothing():
-	moment = START
-	common = {"has_sales_order": True, "shop_digest": "a", "applied_digest": "a", "owns_content": True}
-	assert (
-		decide(
-			shop_modified=moment,
-			shop_status="processing",
-			erp_modified=moment,
-			erp_status="completed",
-			**common,
-		).action
-		== Action.NOTHING
-	)
-	assert (
-		decide(
-			shop_modified=moment,
-			shop_status="processing",
-			erp_modified=moment + timedelta(seconds=1),
-			erp_status="processing",
-			**common,
-		).action
-		== Action.NOTHING
-	)
-	later = decide(
-		shop_modified=moment + timedelta(seconds=1),
-		shop_status="on-hold",
-		erp_modified=moment,
-		erp_status="processing",
-		**common,
-	)
-	assert later.action == Action.UPDATE_ERP and later.status_to_erp
-	earlier = decide(
-		shop_modified=moment,
-		shop_status="on-hold",
-		erp_modified=moment + timedelta(seconds=1),
-		erp_status="processing",
-		**common,
-	)
-	assert earlier.action == Action.UPDATE_SHOP and earlier.status_to_shop
-	content = decide(
-		shop_modified=moment,
-		shop_status="x",
-		erp_modified=moment,
-		erp_status="x",
-		**{**common, "shop_digest": "b"},
-	)
-	assert content.action == Action.UPDATE_ERP and content.content_to_erp
-	foreign = decide(
-		shop_modified=moment,
-		shop_status="x",
-		erp_modified=moment,
-		erp_status="x",
-		**{**common, "shop_digest": "b", "owns_content": False},
-	)
-	assert foreign.action == Action.NOTHING
-	assert (
-		decide(
-			has_sales_order=False,
-			shop_modified=None,
-			shop_status="",
-			shop_digest="",
-			erp_modified=None,
-			erp_status="",
-			applied_digest="",
-			owns_content=False,
-		).action
-		== Action.CREATE
-	)
-
-
 def test_changed_orders_with_nothing_to_write_cost_at_most_pages_plus_two_requests(
 	shop, erp, client, settings, clock
 ):
@@ -289,7 +219,7 @@ def test_a_failing_order_does_not_stop_the_run(shop, erp, client, settings, cloc
 	settings.tax_accounts = {1: "VAT 19% - TC", 2: "VAT 7% - TC"}
 	retried = process_order(erp, settings, uses_reduced[0]["id"])
 	assert retried.status == Status.SALES_ORDER_CREATED
-	assert retried.attempts == 2 and retried.error == ""
+	assert retried.attempts == 0 and retried.error == "" and retried.next_attempt_on is None
 
 
 def test_existing_sales_order_made_elsewhere_is_a_duplicate(shop, erp, client, settings, clock):
@@ -372,11 +302,13 @@ def test_a_deadlock_is_retried_at_once_and_leaves_no_failure(shop, erp, settings
 
 	assert deadlocks, "the deadlock must have happened"
 	assert record.status == Status.SALES_ORDER_CREATED
-	assert record.attempts == 1 and record.error == ""
+	assert record.attempts == 0 and record.error == ""
 	assert erp.count("sales_order") == 1
 
 
-def test_a_refused_status_push_stays_on_the_row_and_holds_the_cursor(shop, erp, client, settings, clock):
+def test_a_refused_status_push_is_parked_on_the_row_and_the_cursor_moves_on(
+	shop, erp, client, settings, clock
+):
 	shop.seed_orders(6, seed=19)
 	first = sync(erp, client, settings, clock, since=None)
 	order = next(o for o in open_orders(shop) if o["status"] == "processing")
@@ -388,21 +320,22 @@ def test_a_refused_status_push_stays_on_the_row_and_holds_the_cursor(shop, erp, 
 
 	second = sync(erp, client, settings, clock, since=first.next_cursor)
 
-	assert second.counts.failed == 1 and second.counts.retry_later == 1
-	assert second.next_cursor is None, "the cursor must not move past an order the shop refused"
+	assert second.counts.failed == 1
+	assert second.next_cursor == clock(), "one refused order must not hold the shop's cursor"
 	failed = erp.order_record("shop1", order["id"])
 	assert failed.status == Status.SALES_ORDER_CREATED, "the Sales Order exists; the status stays"
 	assert failed.failed_step == "sync" and failed.error_kind == "unavailable"
 	assert "503" in failed.error
+	assert (failed.attempts, failed.next_attempt_on) == (1, clock() + timedelta(minutes=5))
 	assert shop.orders[order["id"]]["status"] == "processing"
 
 	shop.clear_faults()
-	clock.advance(minutes=10)
-	third = sync(erp, client, settings, clock, since=first.next_cursor)
-	assert third.counts.updated == 1 and third.next_cursor is not None
+	clock.advance(minutes=5)
+	retried = retry_due_orders(erp, client, settings, now=clock)
+	assert retried.updated == 1
 	assert shop.orders[order["id"]]["status"] == "completed"
 	healed = erp.order_record("shop1", order["id"])
-	assert healed.error == "" and healed.failed_step == ""
+	assert (healed.error, healed.failed_step, healed.attempts, healed.next_attempt_on) == ("", "", 0, None)
 
 
 def test_a_sales_order_keyed_in_by_hand_is_adopted_once_as_a_duplicate(shop, erp, client, settings, clock):

@@ -17,6 +17,7 @@ from woocommerce_fusion.engine.errors import ErrorKind, MappingError, classify, 
 from woocommerce_fusion.engine.mapping.order import content_digest, map_order
 from woocommerce_fusion.engine.mapping.plans import SalesOrderPlan
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, ResolvedParties
+from woocommerce_fusion.engine.retry import clear_retry, schedule_retry
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.timeutil import parse_gmt
 
@@ -58,7 +59,6 @@ class StepContext:
 	erp: ErpPort
 	settings: ServerSettings
 	record: OrderRecord
-	now: datetime
 
 	@property
 	def order(self) -> dict[str, Any]:
@@ -108,6 +108,8 @@ def _create_sales_order(ctx: StepContext) -> None:
 	record.sales_order = erp.insert_sales_order(plan, resolved, submit=ctx.settings.submit_sales_orders)
 	record.sales_order_modified = erp.sales_order_modified(record.sales_order)
 	record.applied_digest = content_digest(ctx.order)
+	# The Sales Order starts with the shop's status: the base of the next three-way merge.
+	record.synced_status = plan.woocommerce_status
 	record.status = Status.SALES_ORDER_CREATED
 
 
@@ -165,20 +167,34 @@ def process_order(
 	conflicts = 0
 	while True:
 		try:
-			return _process_once(erp, settings, woocommerce_id, payload, clock)
+			return _process_once(erp, settings, woocommerce_id, payload)
 		except _StepFailed as failed:
 			erp.rollback()
 			if classify(failed.error) == ErrorKind.CONFLICT and conflicts < CONFLICT_RETRIES:
 				conflicts += 1
 				continue
-			return _record_failure(erp, settings, woocommerce_id, payload, failed.step, failed.error, clock())
+			return _record_failure(erp, settings, woocommerce_id, payload, failed, clock())
 
 
 class _StepFailed(Exception):
-	def __init__(self, step: str, error: Exception):
+	def __init__(self, step: str, error: Exception, seen: tuple):
 		super().__init__(step)
 		self.step = step
 		self.error = error
+		# The row as the failed attempt found it under the lock.
+		self.seen = seen
+
+
+def _progress(record: OrderRecord) -> tuple:
+	"""What another worker changes on a row when it gets further with the order."""
+	return (
+		record.status,
+		record.sales_order,
+		record.failed_step,
+		record.attempts,
+		record.applied_digest,
+		record.date_modified_gmt,
+	)
 
 
 def _process_once(
@@ -186,9 +202,9 @@ def _process_once(
 	settings: ServerSettings,
 	woocommerce_id: int,
 	payload: dict[str, Any] | None,
-	clock: Callable[[], datetime],
 ) -> OrderRecord:
 	record = erp.lock_order(settings.name, woocommerce_id)
+	seen = _progress(record)
 	if record.status == Status.CANCELLED and _cancelled_in_shop(payload or record.payload):
 		# Still cancelled: a moved timestamp alone is no reason to write.
 		erp.rollback()
@@ -203,19 +219,18 @@ def _process_once(
 	try:
 		if record.payload is None:
 			raise MappingError(f"No WooCommerce payload is stored for order {woocommerce_id}")
-		record.attempts += 1
-		record.last_attempt_on = clock()
-		ctx = StepContext(erp=erp, settings=settings, record=record, now=clock())
+		ctx = StepContext(erp=erp, settings=settings, record=record)
 		for current in steps:
 			current.run(ctx)
 			if record.status in Status.FINAL:
 				break
 		record.error = record.error_kind = record.failed_step = ""
+		clear_retry(record)
 		erp.save_order(record)
 		erp.commit()
 		return record
 	except Exception as exc:
-		raise _StepFailed(current.name, exc) from exc
+		raise _StepFailed(current.name, exc, seen) from exc
 
 
 def _record_failure(
@@ -223,22 +238,29 @@ def _record_failure(
 	settings: ServerSettings,
 	woocommerce_id: int,
 	payload: dict[str, Any] | None,
-	step: str,
-	exc: Exception,
+	failed: _StepFailed,
 	now: datetime,
 ) -> OrderRecord:
+	"""Write the failure on the row, unless another worker got further with the order while
+	this attempt was failing: its committed work stands, and this failure is moot."""
 	record = erp.lock_order(settings.name, woocommerce_id)
+	if _progress(record) != failed.seen:
+		erp.rollback()
+		return record
+	exc = failed.error
+	kind = classify(exc)
 	store_payload(record, payload)
 	record.status = Status.FAILED
-	record.failed_step = step
+	record.failed_step = failed.step
 	record.error = describe(exc)
-	record.error_kind = classify(exc).value
+	record.error_kind = kind.value
 	record.attempts += 1
 	record.last_attempt_on = now
+	schedule_retry(record, kind, now)
 	erp.save_order(record)
 	erp.commit()
 	erp.log_error(
-		f"WooCommerce order {woocommerce_id} ({settings.name}) failed at {step}",
+		f"WooCommerce order {woocommerce_id} ({settings.name}) failed at {failed.step}",
 		record.error,
 		reference_name=record.name,
 	)

@@ -39,12 +39,17 @@ class OrderRecord:
 	# The Sales Order's `modified` (UTC) when the sync last wrote or compared it: step 3 of a
 	# run skips Sales Orders nobody has touched since, instead of fetching their orders again.
 	sales_order_modified: datetime | None = None
+	# The order status both sides last agreed on: the base of the three-way status merge.
+	synced_status: str = ""
 	error: str = ""
 	error_kind: str = ""
 	failed_step: str = ""
+	# Failed attempts since the last success, and when the retry job tries again (None: not
+	# automatically; retry_status says why, for the person reading the row).
 	attempts: int = 0
 	last_attempt_on: datetime | None = None
-	extra: dict[str, Any] = field(default_factory=dict)
+	next_attempt_on: datetime | None = None
+	retry_status: str = ""
 
 
 @dataclass
@@ -59,11 +64,22 @@ class SalesOrderRef:
 	modified_utc: datetime
 	grand_total: Decimal = Decimal("0")
 	customer: str = ""
+	# When WooCommerce Status itself last changed in ERPNext (UTC); None when unknown.
+	woocommerce_status_changed_on: datetime | None = None
 
 
 class ErpPort(Protocol):
 	# transactions and the per-order lock
-	def lock_order(self, server: str, woocommerce_id: int) -> OrderRecord: ...
+	def lock_order(self, server: str, woocommerce_id: int) -> OrderRecord:
+		"""The order's row, created if need be, locked until commit() or rollback(); read as
+		committed, whatever this transaction read before. Reads after it see at least what was
+		committed before the lock was granted."""
+		...
+
+	def orders_due_for_retry(self, server: str, now: datetime, limit: int) -> list[int]:
+		"""Ids of this server's failed orders whose next attempt is due, earliest first."""
+		...
+
 	def save_order(self, record: OrderRecord) -> None: ...
 	def commit(self) -> None: ...
 	def rollback(self) -> None: ...

@@ -1,9 +1,12 @@
 """An in-memory ERPNext behind the engine's port, for CI, benchmarks and the dry run.
 
-It keeps the properties the engine relies on and a real bench gives: per-thread transactions
-that commit or roll back as a whole, and a row lock per order held until commit or rollback.
-Every committed write is counted, so tests can prove that a sync with nothing to do writes
-nothing.
+It keeps the properties the engine relies on and a real bench gives, as MariaDB's InnoDB does
+at REPEATABLE READ: per-thread transactions that commit or roll back as a whole; consistent
+reads from a snapshot taken at the transaction's first read, so a row another worker commits
+later is not seen; a row lock per order held until commit or rollback, whose locking read sees
+the latest committed row. Every committed write is counted, so tests can prove that a sync
+with nothing to do writes nothing. tests/test_erp_port_contract.py pins this behaviour, and
+runs against the real adapter on a bench too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from woocommerce_fusion.engine.errors import ErrorKind, FusionError
 from woocommerce_fusion.engine.mapping.plans import (
 	AddressPlan,
 	ContactPlan,
@@ -25,6 +29,15 @@ from woocommerce_fusion.engine.mapping.plans import (
 	SalesOrderPlan,
 )
 from woocommerce_fusion.engine.ports import OrderRecord, ResolvedParties, SalesOrderRef
+
+_MISSING = object()
+
+
+class ParallelWorkerConflict(FusionError):
+	"""What the adapter raises when a master was created by a parallel worker after this
+	transaction's snapshot (erp/masters.py: ParallelWorkerError)."""
+
+	kind = ErrorKind.CONFLICT
 
 
 @dataclass
@@ -45,39 +58,42 @@ class FakeSalesOrder:
 	lines: list[dict[str, Any]] = field(default_factory=list)
 	charges: list[dict[str, Any]] = field(default_factory=list)
 	status: str = "Draft"
+	woocommerce_status_changed_on: datetime | None = None
+	# Insertion order, which ERPNext's `creation` gives.
+	created: int = 0
 
 
 @dataclass
-class _Transaction:
+class _FakeTransaction:
 	staged: dict[tuple[str, Any], Any] = field(default_factory=dict)
 	locks: list[threading.Lock] = field(default_factory=list)
 	writes: int = 0
 	comments: list[tuple[str, str, str]] = field(default_factory=list)
+	# The commit sequence number its consistent reads see; None until its first read.
+	snapshot: int | None = None
 
 
 class ErpFake:
 	def __init__(self, *, now: Callable[[], datetime] | None = None, exchange_rates: dict | None = None):
 		self.now = now or (lambda: datetime.now(timezone.utc))
 		self.exchange_rates: dict[tuple[str, str], Decimal] = dict(exchange_rates or {})
-		self.tables: dict[str, dict[Any, Any]] = {
-			"order": {},
-			"sales_order": {},
-			"customer": {},
-			"address": {},
-			"contact": {},
-			"item": {},
+		# table -> key -> [(commit sequence, value)], oldest first
+		self._versions: dict[str, dict[Any, list[tuple[int, Any]]]] = {
+			table: {} for table in ("order", "sales_order", "customer", "address", "contact", "item")
 		}
+		self._sequence = 0
 		self.comments: list[tuple[str, str, str]] = []
 		self.errors: list[tuple[str, str]] = []
 		self.writes = 0
 		self._counter = itertools.count(1)
 		self._mutex = threading.RLock()
-		# Secondary keys the masters are looked up by, kept at commit time.
+		# Secondary keys the masters are looked up by: value -> primary key, kept at commit time.
 		self._indexes: dict[tuple[str, str], dict[Any, Any]] = {
 			("customer", "woocommerce_email"): {},
 			("item", "sku"): {},
 		}
 		self._order_locks: dict[tuple[str, int], threading.Lock] = {}
+		self._named_locks: dict[Any, threading.Lock] = {}
 		self._local = threading.local()
 		# Test hook: called with the Sales Order name right after it is inserted (before commit).
 		self.after_sales_order_insert: Callable[[str], None] | None = None
@@ -85,22 +101,57 @@ class ErpFake:
 	# -- transactions ----------------------------------------------------------------------
 
 	@property
-	def _txn(self) -> _Transaction:
+	def _txn(self) -> _FakeTransaction:
 		txn = getattr(self._local, "txn", None)
 		if txn is None:
-			txn = self._local.txn = _Transaction()
+			txn = self._local.txn = _FakeTransaction()
 		return txn
 
-	def _get(self, table: str, key: Any) -> Any:
-		staged = self._txn.staged
-		if (table, key) in staged:
-			return staged[(table, key)]
+	def _snapshot(self) -> int:
+		txn = self._txn
+		if txn.snapshot is None:
+			with self._mutex:
+				txn.snapshot = self._sequence
+		return txn.snapshot
+
+	def _committed(self, table: str, key: Any, at: int | None) -> Any:
+		"""The committed value as of commit `at` (None: the latest)."""
 		with self._mutex:
-			return self.tables[table].get(key)
+			for sequence, value in reversed(self._versions[table].get(key, ())):
+				if at is None or sequence <= at:
+					return value
+		return None
+
+	def _get(self, table: str, key: Any) -> Any:
+		"""A consistent read: this transaction's own writes, else its snapshot."""
+		staged = self._txn.staged.get((table, key), _MISSING)
+		if staged is not _MISSING:
+			return staged
+		return self._committed(table, key, self._snapshot())
+
+	def _get_latest(self, table: str, key: Any) -> Any:
+		"""A locking read: this transaction's own writes, else the latest committed row."""
+		staged = self._txn.staged.get((table, key), _MISSING)
+		if staged is not _MISSING:
+			return staged
+		return self._committed(table, key, None)
 
 	def _put(self, table: str, key: Any, value: Any) -> None:
 		self._txn.staged[(table, key)] = value
 		self._txn.writes += 1
+
+	def _commit_now(self, table: str, key: Any, value: Any) -> None:
+		"""A write committed on its own (a row the adapter inserts and commits at once)."""
+		with self._mutex:
+			self._sequence += 1
+			self._store(table, key, value)
+			self.writes += 1
+
+	def _store(self, table: str, key: Any, value: Any) -> None:
+		self._versions[table].setdefault(key, []).append((self._sequence, value))
+		for (indexed_table, index), entries in self._indexes.items():
+			if indexed_table == table:
+				entries[value[index]] = key
 
 	def _find(self, table: str, index: str, value: Any) -> Any:
 		"""A row by a secondary key, staged rows first (as this transaction would see them)."""
@@ -108,24 +159,26 @@ class ErpFake:
 			if staged_table == table and row[index] == value:
 				return row
 		with self._mutex:
-			return self._indexes[(table, index)].get(value)
+			key = self._indexes[(table, index)].get(value, _MISSING)
+		return None if key is _MISSING else self._get(table, key)
 
 	def _rows(self, table: str) -> list[Any]:
+		at = self._snapshot()
 		with self._mutex:
-			rows = dict(self.tables[table])
+			keys = list(self._versions[table])
+		rows = {key: self._committed(table, key, at) for key in keys}
 		for (staged_table, key), value in self._txn.staged.items():
 			if staged_table == table:
 				rows[key] = value
-		return list(rows.values())
+		return [row for row in rows.values() if row is not None]
 
 	def commit(self) -> None:
 		txn = self._txn
 		with self._mutex:
-			for (table, key), value in txn.staged.items():
-				self.tables[table][key] = value
-				for (indexed_table, index), entries in self._indexes.items():
-					if indexed_table == table:
-						entries[value[index]] = value
+			if txn.staged:
+				self._sequence += 1
+				for (table, key), value in txn.staged.items():
+					self._store(table, key, value)
 			self.writes += txn.writes
 			self.comments.extend(txn.comments)
 		self._end(txn)
@@ -133,10 +186,10 @@ class ErpFake:
 	def rollback(self) -> None:
 		self._end(self._txn)
 
-	def _end(self, txn: _Transaction) -> None:
+	def _end(self, txn: _FakeTransaction) -> None:
 		for lock in reversed(txn.locks):
 			lock.release()
-		self._local.txn = _Transaction()
+		self._local.txn = _FakeTransaction()
 
 	# -- order records ---------------------------------------------------------------------
 
@@ -147,25 +200,31 @@ class ErpFake:
 		if lock not in self._txn.locks:
 			lock.acquire()
 			self._txn.locks.append(lock)
-		record = self._get("order", key)
+		record = self._get_latest("order", key)
 		if record is None:
-			# Created and committed at once, like an insert that cannot race (add_unique).
+			# Created and committed at once, like the adapter's insert that cannot race.
 			record = OrderRecord(
 				name=f"{server}-{woocommerce_id}", server=server, woocommerce_id=int(woocommerce_id)
 			)
-			with self._mutex:
-				self.tables["order"].setdefault(key, record)
-				self.writes += 1
+			self._commit_now("order", key, record)
 		return copy.deepcopy(record)
 
 	def save_order(self, record: OrderRecord) -> None:
 		key = (record.server, record.woocommerce_id)
-		if self._get("order", key) != record:
+		if self._get_latest("order", key) != record:
 			self._put("order", key, copy.deepcopy(record))
 
+	def orders_due_for_retry(self, server: str, now: datetime, limit: int) -> list[int]:
+		due = [
+			record
+			for record in self._rows("order")
+			if record.server == server and record.next_attempt_on and record.next_attempt_on <= now
+		]
+		due.sort(key=lambda record: (record.next_attempt_on, record.woocommerce_id))
+		return [record.woocommerce_id for record in due[:limit]]
+
 	def order_record(self, server: str, woocommerce_id: int) -> OrderRecord | None:
-		with self._mutex:
-			return copy.deepcopy(self.tables["order"].get((server, int(woocommerce_id))))
+		return copy.deepcopy(self._committed("order", (server, int(woocommerce_id)), None))
 
 	# -- sales orders ----------------------------------------------------------------------
 
@@ -179,26 +238,33 @@ class ErpFake:
 			modified_utc=so.modified_utc,
 			grand_total=so.grand_total,
 			customer=so.customer,
+			woocommerce_status_changed_on=so.woocommerce_status_changed_on,
 		)
+
+	def _live_sales_orders(self, server: str) -> list[FakeSalesOrder]:
+		"""Not cancelled; a submitted one before a draft, then the oldest first, as the adapter."""
+		rows = [so for so in self._rows("sales_order") if so.server == server and so.docstatus != 2]
+		rows.sort(key=lambda so: (-so.docstatus, so.created))
+		return rows
 
 	def find_sales_orders(self, server: str, woocommerce_ids: list[int]) -> dict[int, SalesOrderRef]:
 		wanted = {int(i) for i in woocommerce_ids}
-		return {
-			so.woocommerce_id: self._ref(so)
-			for so in self._rows("sales_order")
-			if so.server == server and so.woocommerce_id in wanted and so.docstatus != 2
-		}
+		refs: dict[int, SalesOrderRef] = {}
+		for so in self._live_sales_orders(server):
+			if so.woocommerce_id in wanted:
+				refs.setdefault(so.woocommerce_id, self._ref(so))
+		return refs
 
 	def sales_orders_modified_since(self, server: str, since_utc: datetime) -> list[SalesOrderRef]:
-		refs = []
-		for so in self._rows("sales_order"):
-			if so.server != server or so.modified_utc < since_utc or so.docstatus == 2:
+		refs: dict[int, SalesOrderRef] = {}
+		for so in self._live_sales_orders(server):
+			if so.modified_utc < since_utc:
 				continue
 			record = self._get("order", (server, so.woocommerce_id))
 			seen = record is not None and record.sales_order == so.name
 			if not seen or record.sales_order_modified != so.modified_utc:
-				refs.append(self._ref(so))
-		return refs
+				refs.setdefault(so.woocommerce_id, self._ref(so))
+		return list(refs.values())
 
 	def sales_order_modified(self, name: str) -> datetime:
 		return self._get("sales_order", name).modified_utc
@@ -212,6 +278,7 @@ class ErpFake:
 			"grand_total": plan.grand_total,
 			"currency": plan.currency,
 			"conversion_rate": plan.conversion_rate,
+			"woocommerce_status": plan.woocommerce_status,
 			"lines": [
 				{
 					"item_code": resolved.items[line.woocommerce_line_id],
@@ -227,16 +294,27 @@ class ErpFake:
 			],
 		}
 
+	def _changed(self, so: FakeSalesOrder, **changes: Any) -> FakeSalesOrder:
+		"""The Sales Order saved with `changes`; WooCommerce Status remembers when it changed, as
+		the app's Sales Order hook does on a real site."""
+		now = self.now()
+		if "woocommerce_status" in changes and changes["woocommerce_status"] != so.woocommerce_status:
+			changes["woocommerce_status_changed_on"] = now
+		return replace(so, **changes, modified_utc=now)
+
 	def insert_sales_order(self, plan: SalesOrderPlan, resolved: ResolvedParties, submit: bool) -> str:
-		name = f"SO-{next(self._counter):05d}"
+		number = next(self._counter)
+		name = f"SO-{number:05d}"
+		now = self.now()
 		so = FakeSalesOrder(
 			name=name,
 			server=plan.server,
 			woocommerce_id=plan.woocommerce_id,
 			docstatus=1 if submit else 0,
 			status="To Deliver and Bill" if submit else "Draft",
-			woocommerce_status=plan.woocommerce_status,
-			modified_utc=self.now(),
+			modified_utc=now,
+			woocommerce_status_changed_on=now,
+			created=number,
 			**self._so_fields(plan, resolved),
 		)
 		self._put("sales_order", name, so)
@@ -245,49 +323,54 @@ class ErpFake:
 		return name
 
 	def insert_foreign_sales_order(
-		self, server: str, woocommerce_id: int, woocommerce_status: str = "processing"
+		self,
+		server: str,
+		woocommerce_id: int,
+		woocommerce_status: str = "processing",
+		*,
+		docstatus: int = 1,
 	) -> str:
 		"""A Sales Order keyed in by hand (or by another connector), committed at once."""
-		name = f"SO-{next(self._counter):05d}"
+		number = next(self._counter)
+		name = f"SO-{number:05d}"
+		now = self.now()
 		so = FakeSalesOrder(
 			name=name,
 			server=server,
 			woocommerce_id=woocommerce_id,
 			customer="Walk-in",
-			docstatus=1,
+			docstatus=docstatus,
+			status="To Deliver and Bill" if docstatus == 1 else "Draft",
 			woocommerce_status=woocommerce_status,
-			modified_utc=self.now(),
+			modified_utc=now,
+			woocommerce_status_changed_on=now,
 			grand_total=Decimal("0"),
 			currency="EUR",
 			conversion_rate=None,
+			created=number,
 		)
-		with self._mutex:
-			self.tables["sales_order"][name] = so
-			self.writes += 1
+		self._commit_now("sales_order", name, so)
 		return name
 
 	def sales_order(self, name: str) -> FakeSalesOrder:
-		with self._mutex:
-			return copy.deepcopy(self.tables["sales_order"][name])
+		return copy.deepcopy(self._committed("sales_order", name, None))
 
 	def update_sales_order(self, name: str, changes: dict[str, Any]) -> None:
-		so = replace(self._get("sales_order", name), **changes, modified_utc=self.now())
-		self._put("sales_order", name, so)
+		so = self._get_latest("sales_order", name)
+		if so.docstatus == 2:
+			raise ValueError(f"Sales Order {name} is cancelled and cannot change")
+		self._put("sales_order", name, self._changed(so, **changes))
 
 	def replace_sales_order_content(self, name: str, plan: SalesOrderPlan, resolved: ResolvedParties) -> None:
-		so = self._get("sales_order", name)
+		so = self._get_latest("sales_order", name)
 		if so.docstatus != 0:
 			raise ValueError(f"Sales Order {name} is submitted; its lines cannot change")
-		self._put(
-			"sales_order", name, replace(so, **self._so_fields(plan, resolved), modified_utc=self.now())
-		)
+		self._put("sales_order", name, self._changed(so, **self._so_fields(plan, resolved)))
 
 	def touch_sales_order(self, name: str, **changes: Any) -> None:
 		"""A user edits the Sales Order in Desk (committed at once)."""
-		with self._mutex:
-			so = self.tables["sales_order"][name]
-			self.tables["sales_order"][name] = replace(so, **changes, modified_utc=self.now())
-			self.writes += 1
+		so = self._committed("sales_order", name, None)
+		self._commit_now("sales_order", name, self._changed(so, **changes))
 
 	def add_comment(self, doctype: str, name: str, text: str) -> None:
 		self._txn.comments.append((doctype, name, text))
@@ -295,18 +378,36 @@ class ErpFake:
 
 	# -- masters ---------------------------------------------------------------------------
 
+	def _hold_named_lock(self, key: Any) -> None:
+		"""Like the adapter's MariaDB named lock: held until this transaction ends."""
+		with self._mutex:
+			lock = self._named_locks.setdefault(key, threading.Lock())
+		if lock not in self._txn.locks:
+			lock.acquire()
+			self._txn.locks.append(lock)
+
+	def _created_meanwhile(self, table: str, index: str, value: Any) -> bool:
+		"""Committed after this transaction's snapshot: the adapter raises a conflict then, and the
+		order is retried in a new transaction that sees the record."""
+		with self._mutex:
+			key = self._indexes[(table, index)].get(value, _MISSING)
+		return key is not _MISSING and self._get(table, key) is None
+
 	def ensure_customer(self, plan: CustomerPlan) -> str:
 		if plan.fixed_customer:
 			return plan.fixed_customer
-		with self._mutex:
-			existing = self._find("customer", "woocommerce_email", plan.email)
-			if existing is not None:
-				return existing["name"]
-			name = plan.customer_name
-			while self._get("customer", name) is not None:
-				name = f"{plan.customer_name}-{next(self._counter)}"
-			self._put("customer", name, {"name": name, "woocommerce_email": plan.email, "plan": plan})
-			return name
+		email = plan.email.strip().lower()
+		existing = self._find("customer", "woocommerce_email", email)
+		if existing is not None:
+			return existing["name"]
+		self._hold_named_lock(("customer", email))
+		if self._created_meanwhile("customer", "woocommerce_email", email):
+			raise ParallelWorkerConflict(f"Customer {email} was created by a parallel worker")
+		name = plan.customer_name
+		while self._get_latest("customer", name) is not None or ("customer", name) in self._txn.staged:
+			name = f"{plan.customer_name}-{next(self._counter)}"
+		self._put("customer", name, {"name": name, "woocommerce_email": email, "plan": plan})
+		return name
 
 	def ensure_address(self, customer: str, plan: AddressPlan) -> str:
 		key = (customer, plan.identity())
@@ -326,10 +427,20 @@ class ErpFake:
 
 	def ensure_item(self, server: str, plan: ItemPlan) -> str:
 		key = (server, plan.woocommerce_product_id, plan.woocommerce_variation_id)
-		existing = self._get("item", key)
-		if existing is None and plan.sku:
-			existing = self._find("item", "sku", plan.sku)
+
+		def find() -> Any:
+			found = self._get("item", key)
+			if found is None and plan.sku:
+				found = self._find("item", "sku", plan.sku)
+			return found
+
+		existing = find()
 		if existing is None:
+			self._hold_named_lock(("item", key))
+			if self._get_latest("item", key) is not None or (
+				plan.sku and self._created_meanwhile("item", "sku", plan.sku)
+			):
+				raise ParallelWorkerConflict(f"Item for product {key} was created by a parallel worker")
 			existing = {
 				"item_code": plan.sku or f"WOO-{plan.woocommerce_product_id}-{plan.woocommerce_variation_id}",
 				"sku": plan.sku,
@@ -349,4 +460,4 @@ class ErpFake:
 
 	def count(self, table: str) -> int:
 		with self._mutex:
-			return len(self.tables[table])
+			return len(self._versions[table])

@@ -13,15 +13,16 @@ out over background jobs; processing a page is the same function either way.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from woocommerce_fusion.engine.client import MAX_PER_PAGE, WooCommerceClient
-from woocommerce_fusion.engine.errors import ErrorKind, classify, describe
+from woocommerce_fusion.engine.errors import classify, describe
 from woocommerce_fusion.engine.mapping.order import content_digest, map_order
 from woocommerce_fusion.engine.pipeline import Status, process_order, resolve_parties, store_payload
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, SalesOrderRef
+from woocommerce_fusion.engine.retry import clear_retry, schedule_retry
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.sync.decide import Action, decide
 from woocommerce_fusion.engine.timeutil import parse_gmt
@@ -32,7 +33,6 @@ CURSOR_OVERLAP = timedelta(minutes=5)
 
 # The step name a sync failure of an already created order is recorded under.
 SYNC_STEP = "sync"
-RETRY_LATER = frozenset({ErrorKind.UNAVAILABLE, ErrorKind.RATE_LIMITED, ErrorKind.CONFLICT})
 
 STATUS_MANAGED_BY_PIPELINE = (
 	Status.SALES_ORDER_CREATED,
@@ -49,9 +49,6 @@ class SyncCounts:
 	updated: int = 0
 	unchanged: int = 0
 	failed: int = 0
-	# Failures that a later run will likely get past (shop down, rate limit, lock conflict): the
-	# cursor must not move past them, or nothing would look at those orders again.
-	retry_later: int = 0
 	errors: list[str] = field(default_factory=list)
 
 	def add(self, other: SyncCounts) -> None:
@@ -60,12 +57,11 @@ class SyncCounts:
 		self.updated += other.updated
 		self.unchanged += other.unchanged
 		self.failed += other.failed
-		self.retry_later += other.retry_later
 		self.errors.extend(other.errors)
 
-	@property
-	def cursor_may_move(self) -> bool:
-		return self.retry_later == 0
+	def count(self, outcome: str) -> None:
+		"""One order's outcome: created, updated, unchanged or failed."""
+		setattr(self, outcome, getattr(self, outcome) + 1)
 
 
 @dataclass
@@ -107,7 +103,7 @@ def run_order_sync(
 		if page_sink is not None:
 			page_sink(fresh)
 		else:
-			counts.add(sync_order_page(erp, client, settings, fresh))
+			counts.add(sync_order_page(erp, client, settings, fresh, now=lambda: now))
 
 	window: dict[str, Any] = {"orderby": "id", "order": "asc"}
 	if since is not None:
@@ -132,7 +128,6 @@ def run_order_sync(
 			orders = fetch_orders_by_id(client, batch)
 			handle(orders)
 
-	complete = complete and counts.cursor_may_move
 	return RunResult(counts=counts, next_cursor=now if complete else None)
 
 
@@ -147,105 +142,140 @@ def fetch_orders_by_id(client: WooCommerceClient, ids: list[int]) -> list[dict[s
 
 
 def sync_order_page(
-	erp: ErpPort, client: WooCommerceClient, settings: ServerSettings, orders: list[dict[str, Any]]
+	erp: ErpPort,
+	client: WooCommerceClient,
+	settings: ServerSettings,
+	orders: list[dict[str, Any]],
+	*,
+	now: Callable[[], datetime] | None = None,
 ) -> SyncCounts:
-	"""Steps 2 and 5 for one page; one failing order never stops the others."""
+	"""Steps 2 and 5 for one page; one failing order never stops the others.
+
+	A failure is parked on the order's row with its retry schedule (engine/retry.py), so the
+	run, and the cursor behind it, go on.
+	"""
+	clock = now or _utc_now
 	counts = SyncCounts()
-	linked = erp.find_sales_orders(settings.name, [_order_id(order) for order in orders])
 	for order in orders:
 		order_id = _order_id(order)
 		try:
-			outcome = sync_one_order(erp, client, settings, order, linked.get(order_id))
+			outcome = sync_order(erp, client, settings, order, now=clock)
 		except Exception as exc:
 			erp.rollback()
-			counts.failed += 1
-			if classify(exc) in RETRY_LATER:
-				counts.retry_later += 1
-			message = record_sync_error(erp, settings, order_id, exc)
-			counts.errors.append(f"Order {order_id}: {message.splitlines()[0]}")
-			continue
+			outcome = "failed"
+			record_sync_error(erp, settings, order_id, exc, clock())
+		counts.count(outcome)
 		if outcome == "failed":
-			counts.failed += 1
 			counts.errors.append(f"Order {order_id}: failed, see its WooCommerce Order Sync row")
-		elif outcome == "created":
-			counts.created += 1
-		elif outcome == "updated":
-			counts.updated += 1
-		else:
-			counts.unchanged += 1
 	return counts
 
 
-def sync_one_order(
+def sync_order(
 	erp: ErpPort,
 	client: WooCommerceClient,
 	settings: ServerSettings,
 	order: dict[str, Any],
-	linked: SalesOrderRef | None,
+	*,
+	now: Callable[[], datetime] | None = None,
 ) -> str:
-	"""Compare one pair under the order's lock; returns created/updated/unchanged/failed."""
+	"""Bring one WooCommerce order and its Sales Order in step; returns created, updated,
+	unchanged or failed.
+
+	The pair is compared under the order's lock, against the Sales Order as it is once the lock
+	is held. The shop is called only after that transaction is committed, so no database lock
+	waits on the shop; the answer is recorded under the lock again.
+	"""
+	clock = now or _utc_now
 	order_id = _order_id(order)
+	record = erp.lock_order(settings.name, order_id)
+	linked = erp.find_sales_orders(settings.name, [order_id]).get(order_id)
 	if linked is None:
-		record = process_order(erp, settings, order_id, payload=order)
+		before = record.sales_order
+		erp.rollback()
+		record = process_order(erp, settings, order_id, payload=order, now=clock)
 		if record.status == Status.FAILED:
 			return "failed"
-		return "created" if record.status == Status.SALES_ORDER_CREATED else "unchanged"
+		created = record.sales_order and record.sales_order != before
+		return "created" if created else "unchanged"
 
-	record = erp.lock_order(settings.name, order_id)
 	# A newer payload (a webhook that came in meanwhile) wins over the page we are holding.
-	if record.payload and record.date_modified_gmt and parse_gmt(order.get("date_modified_gmt")):
-		if record.date_modified_gmt > parse_gmt(order.get("date_modified_gmt")):
+	previous = record.payload
+	shop_modified = parse_gmt(order.get("date_modified_gmt"))
+	if record.payload and record.date_modified_gmt and shop_modified:
+		if record.date_modified_gmt > shop_modified:
 			order = record.payload
+			shop_modified = record.date_modified_gmt
 	adopted = _adopt(record, linked)
-	owns_content = record.status in STATUS_MANAGED_BY_PIPELINE
 	digest = content_digest(order)
 	decision = decide(
 		has_sales_order=True,
-		shop_modified=parse_gmt(order.get("date_modified_gmt")),
 		shop_status=str(order.get("status") or ""),
+		shop_changed_on=shop_modified,
 		shop_digest=digest,
-		erp_modified=linked.modified_utc,
 		erp_status=linked.woocommerce_status,
+		erp_changed_on=linked.woocommerce_status_changed_on,
+		# Rows from before the merge knew no agreed status: the shop's status when the row was
+		# last written is the best stand-in, because every sync ends with both sides agreeing.
+		synced_status=record.synced_status or _status_of(previous),
 		applied_digest=record.applied_digest,
-		owns_content=owns_content,
+		owns_content=record.status in STATUS_MANAGED_BY_PIPELINE,
 	)
 	# An earlier failure of this pair is over once the pair is in step again.
-	cleared = _clear_sync_error(record) or adopted
-	if decision.action == Action.NOTHING:
+	changed = _clear_sync_error(record) or adopted
+	if decision.action in (Action.NOTHING, Action.RECORD):
 		if record.sales_order_modified != linked.modified_utc:
 			# Someone saved the Sales Order without changing what the sync keeps in step;
 			# remembering that keeps it out of the next runs' step 3.
 			record.sales_order_modified = linked.modified_utc
-			cleared = True
-		if cleared:
+			changed = True
+		if record.synced_status != decision.status:
+			record.synced_status = decision.status
+			changed = True
+		if changed:
 			erp.save_order(record)
 			erp.commit()
 		else:
 			erp.rollback()
 		return "unchanged"
 
-	changed_record = store_payload(record, order) or cleared
+	store_payload(record, order)
 	if decision.content_to_erp:
-		_apply_content(erp, settings, order, linked)
+		_apply_content(erp, settings, order, linked, decision.status)
 		record.applied_digest = digest
-		changed_record = True
-	if decision.status_to_erp:
-		erp.update_sales_order(linked.name, {"woocommerce_status": order.get("status")})
-	seen_modified = (
-		erp.sales_order_modified(linked.name)
-		if decision.content_to_erp or decision.status_to_erp
-		else linked.modified_utc
-	)
-	if record.sales_order_modified != seen_modified:
-		record.sales_order_modified = seen_modified
-		changed_record = True
+	if decision.status_to_erp and not (decision.content_to_erp and linked.docstatus == 0):
+		erp.update_sales_order(linked.name, {"woocommerce_status": decision.status})
+	if decision.content_to_erp or decision.status_to_erp:
+		record.sales_order_modified = erp.sales_order_modified(linked.name)
+	else:
+		record.sales_order_modified = linked.modified_utc
+	if not decision.status_to_shop:
+		record.synced_status = decision.status
+	erp.save_order(record)
+	erp.commit()
 	if decision.status_to_shop:
-		updated = client.put(f"orders/{order_id}", {"status": linked.woocommerce_status})
-		# Store what the shop now has, so its moved timestamp is not read as a new change.
-		store_payload(record, updated)
-		changed_record = True
-	if changed_record:
-		erp.save_order(record)
+		return _push_status(erp, client, settings, order_id, decision.status, clock)
+	return "updated"
+
+
+def _push_status(
+	erp: ErpPort,
+	client: WooCommerceClient,
+	settings: ServerSettings,
+	order_id: int,
+	status: str,
+	clock: Callable[[], datetime],
+) -> str:
+	try:
+		updated = client.put(f"orders/{order_id}", {"status": status})
+	except Exception as exc:
+		record_sync_error(erp, settings, order_id, exc, clock())
+		return "failed"
+	record = erp.lock_order(settings.name, order_id)
+	# Store what the shop now has, so its moved timestamp is not read as a new change.
+	store_payload(record, updated)
+	record.synced_status = str(updated.get("status") or status)
+	_clear_sync_error(record)
+	erp.save_order(record)
 	erp.commit()
 	return "updated"
 
@@ -269,20 +299,29 @@ def _clear_sync_error(record: OrderRecord) -> bool:
 	if record.failed_step != SYNC_STEP:
 		return False
 	record.error = record.error_kind = record.failed_step = ""
+	clear_retry(record)
 	return True
 
 
-def record_sync_error(erp: ErpPort, settings: ServerSettings, order_id: int, exc: Exception) -> str:
-	"""Keep a failure of an order that already has its Sales Order on the order's row.
+def record_sync_error(
+	erp: ErpPort, settings: ServerSettings, order_id: int, exc: Exception, now: datetime
+) -> str:
+	"""Keep a failed attempt on the order's row, with its next attempt.
 
-	The pipeline status stays (the Sales Order exists); the error and its kind sit next to it
-	until a later sync of the order succeeds, and the Error Log has it too.
+	On a row whose Sales Order exists the pipeline status stays and the error sits next to it
+	(step "sync") until a later sync of the order succeeds. On a row the pipeline failed, the
+	failed step stays, so a retry resumes there. The Error Log has it too.
 	"""
 	message = describe(exc)
+	kind = classify(exc)
 	record = erp.lock_order(settings.name, order_id)
 	record.error = message
-	record.error_kind = classify(exc).value
-	record.failed_step = SYNC_STEP
+	record.error_kind = kind.value
+	if not (record.status == Status.FAILED and record.failed_step):
+		record.failed_step = SYNC_STEP
+	record.attempts += 1
+	record.last_attempt_on = now
+	schedule_retry(record, kind, now)
 	erp.save_order(record)
 	erp.commit()
 	erp.log_error(f"WooCommerce order {order_id} ({settings.name}) failed to sync", message, record.name)
@@ -290,10 +329,16 @@ def record_sync_error(erp: ErpPort, settings: ServerSettings, order_id: int, exc
 
 
 def _apply_content(
-	erp: ErpPort, settings: ServerSettings, order: dict[str, Any], linked: SalesOrderRef
+	erp: ErpPort,
+	settings: ServerSettings,
+	order: dict[str, Any],
+	linked: SalesOrderRef,
+	status: str,
 ) -> None:
 	plan = map_order(order, settings, exchange_rate=erp.exchange_rate)
 	if linked.docstatus == 0:
+		# The draft takes the merged status, not the shop's: ERPNext may have changed it later.
+		plan = replace(plan, woocommerce_status=status)
 		erp.replace_sales_order_content(linked.name, plan, resolve_parties(erp, plan))
 		return
 	# A submitted Sales Order cannot take new lines or totals; say so where people will see it.
@@ -304,6 +349,14 @@ def _apply_content(
 		f"(shop total {plan.woocommerce_total} {plan.currency}, this order {linked.grand_total}). "
 		"Amend the Sales Order if the change must be booked.",
 	)
+
+
+def _status_of(payload: dict[str, Any] | None) -> str:
+	return str((payload or {}).get("status") or "")
+
+
+def _utc_now() -> datetime:
+	return datetime.now(timezone.utc)
 
 
 def _order_id(order: dict[str, Any]) -> int:
