@@ -32,6 +32,9 @@ ignore_links_on_delete = ["WooCommerce Request Log"]
 
 doc_events = {
 	"Sales Order": {
+		# WooCommerce Status remembers when it changed: ERPNext's side of the status merge.
+		"validate": "woocommerce_fusion.erp.sales_order_status.stamp_status_change",
+		"before_update_after_submit": "woocommerce_fusion.erp.sales_order_status.stamp_status_change",
 		"on_submit": "woocommerce_fusion.erp.sales_order_hooks.on_submit",
 		"on_update_after_submit": "woocommerce_fusion.erp.sales_order_hooks.on_update_after_submit",
 		"on_change": "woocommerce_fusion.erp.sales_order_hooks.on_change",
@@ -40,6 +43,8 @@ doc_events = {
 
 scheduler_events = {
 	"hourly_long": ["woocommerce_fusion.tasks.order_sync.run_hourly_order_sync"],
+	# Failed orders whose next attempt is due (see engine/retry.py for the schedule).
+	"cron": {"*/5 * * * *": ["woocommerce_fusion.tasks.order_retry.retry_failed_orders"]},
 }
 
 doctype_js = {"Sales Order": "public/js/sales_order.js"}

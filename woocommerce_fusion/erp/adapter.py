@@ -35,6 +35,9 @@ class FrappeErp:
 	def save_order(self, record: OrderRecord) -> None:
 		order_records.save_order(record)
 
+	def orders_due_for_retry(self, server: str, now: datetime, limit: int) -> list[int]:
+		return order_records.orders_due_for_retry(server, now, limit)
+
 	def commit(self) -> None:
 		frappe.db.commit()
 

@@ -7,13 +7,15 @@ two workers that meet a new order at the same moment cannot both create a row fo
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import frappe
 from frappe import _
-from frappe.utils import cint, cstr, get_datetime
+from frappe.utils import cint, cstr, get_datetime, now_datetime
 
 from woocommerce_fusion.engine.ports import OrderRecord
+from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 
 ORDER_SYNC_DOCTYPE = "WooCommerce Order Sync"
@@ -26,14 +28,17 @@ RECORD_FIELDS = {
 	"date_modified_gmt": "woocommerce_modified",
 	"applied_digest": "applied_digest",
 	"sales_order_modified": "sales_order_modified",
+	"synced_status": "synced_status",
 	"error": "error",
 	"error_kind": "error_kind",
 	"failed_step": "failed_step",
 	"attempts": "attempts",
 	"last_attempt_on": "last_attempt_on",
+	"next_attempt_on": "next_attempt_on",
+	"retry_status": "retry_status",
 	"transaction_id": "transaction_id",
 }
-DATETIME_FIELDS = ("woocommerce_modified", "last_attempt_on", "sales_order_modified")
+DATETIME_FIELDS = ("woocommerce_modified", "last_attempt_on", "next_attempt_on", "sales_order_modified")
 
 
 def order_sync_name(server: str, woocommerce_id: int) -> str:
@@ -43,18 +48,34 @@ def order_sync_name(server: str, woocommerce_id: int) -> str:
 def lock_order(server: str, woocommerce_id: int) -> OrderRecord:
 	"""The order's row, created if need be, locked FOR UPDATE until the transaction ends.
 
-	A new row is committed at once so that a parallel worker finds it and waits for its lock
-	instead of inserting a second one; call this first in a transaction, as the engine does.
+	It begins a new transaction. Under REPEATABLE READ a transaction's plain reads come from a
+	snapshot taken at its first plain read; one taken before the lock was granted would hide
+	what a worker that held the lock just committed (its Sales Order, its row). So the open
+	transaction, which must not have written anything, is ended first, and only locking reads
+	run until the lock is held. A new row is committed at once so that a parallel worker finds
+	it and waits for its lock instead of inserting a second one.
 	"""
+	if frappe.db.transaction_writes:
+		frappe.throw(_("lock_order must begin the order's transaction; commit or roll back first"))
+	frappe.db.rollback()
 	name = order_sync_name(server, woocommerce_id)
-	if not frappe.db.exists(ORDER_SYNC_DOCTYPE, name):
+	row = _locked_row(name)
+	if not row:
+		# The locking read of a missing row took a gap lock; two workers holding it would
+		# deadlock on their inserts, so it goes before the insert does.
+		frappe.db.rollback()
 		_insert_row(server, int(woocommerce_id))
-	row = frappe.db.sql(
-		f"select * from `tab{ORDER_SYNC_DOCTYPE}` where name = %s for update", (name,), as_dict=True
-	)
+		row = _locked_row(name)
 	if not row:
 		frappe.throw(_("WooCommerce Order Sync {0} vanished while it was locked").format(name))
-	return to_record(row[0])
+	return to_record(row)
+
+
+def _locked_row(name: str) -> dict | None:
+	rows = frappe.db.sql(
+		f"select * from `tab{ORDER_SYNC_DOCTYPE}` where name = %s for update", (name,), as_dict=True
+	)
+	return rows[0] if rows else None
 
 
 def _insert_row(server: str, woocommerce_id: int) -> None:
@@ -69,15 +90,21 @@ def _insert_row(server: str, woocommerce_id: int) -> None:
 	try:
 		doc.insert(ignore_permissions=True)
 	except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
-		# A parallel worker inserted it first; its committed row is read under the lock below.
+		# A parallel worker inserted it first; its committed row is read under the lock below,
+		# in a new transaction (the insert's link checks must not leave an early snapshot).
 		frappe.clear_last_message()
+		frappe.db.rollback()
 		return
 	frappe.db.commit()
 
 
 def save_order(record: OrderRecord) -> None:
-	"""Write the fields that differ from the stored row; nothing at all when none does."""
-	stored = frappe.db.get_value(ORDER_SYNC_DOCTYPE, record.name, list(RECORD_FIELDS.values()), as_dict=True)
+	"""Write the fields that differ from the stored row; nothing at all when none does.
+
+	The row is read with the lock the transaction holds (a locking read sees the latest
+	commit), never from the snapshot, which may predate the lock.
+	"""
+	stored = _locked_row(record.name)
 	if stored is None:
 		frappe.throw(_("WooCommerce Order Sync {0} does not exist").format(record.name))
 	wanted = to_row(record)
@@ -101,8 +128,11 @@ def to_record(row: dict[str, Any]) -> OrderRecord:
 		error=cstr(row.get("error")),
 		error_kind=cstr(row.get("error_kind")),
 		failed_step=cstr(row.get("failed_step")),
+		synced_status=cstr(row.get("synced_status")),
 		attempts=cint(row.get("attempts")),
 		last_attempt_on=system_to_utc(row.get("last_attempt_on")),
+		next_attempt_on=system_to_utc(row.get("next_attempt_on")),
+		retry_status=cstr(row.get("retry_status")),
 	)
 
 
@@ -114,16 +144,46 @@ def to_row(record: OrderRecord) -> dict[str, Any]:
 		"woocommerce_modified": utc_to_system(record.date_modified_gmt),
 		"applied_digest": record.applied_digest,
 		"sales_order_modified": utc_to_system(record.sales_order_modified),
+		"synced_status": record.synced_status,
 		"error": record.error,
 		"error_kind": record.error_kind,
 		"failed_step": record.failed_step,
 		"attempts": record.attempts,
 		"last_attempt_on": utc_to_system(record.last_attempt_on),
+		"next_attempt_on": utc_to_system(record.next_attempt_on),
+		"retry_status": record.retry_status,
 	}
 	if record.payload is not None:
 		# The payment reference is what people search the list for; it comes with the payload.
 		row["transaction_id"] = cstr(record.payload.get("transaction_id"))
 	return row
+
+
+def orders_due_for_retry(server: str, now_utc: datetime, limit: int) -> list[int]:
+	return [
+		cint(woocommerce_id)
+		for woocommerce_id in frappe.get_all(
+			ORDER_SYNC_DOCTYPE,
+			filters={"woocommerce_server": server, "next_attempt_on": ("<=", utc_to_system(now_utc))},
+			order_by="next_attempt_on asc, woocommerce_id asc",
+			limit=limit,
+			pluck="woocommerce_id",
+		)
+	]
+
+
+def retry_after_settings_change(server: str) -> int:
+	"""A saved WooCommerce Server may have fixed what the waiting orders lacked: try them now."""
+	waiting = frappe.get_all(
+		ORDER_SYNC_DOCTYPE,
+		filters={"woocommerce_server": server, "retry_status": RetryStatus.NEEDS_FIX},
+		pluck="name",
+	)
+	for name in waiting:
+		frappe.db.set_value(
+			ORDER_SYNC_DOCTYPE, name, "next_attempt_on", now_datetime(), update_modified=False
+		)
+	return len(waiting)
 
 
 def dump_payload(payload: dict[str, Any]) -> str:

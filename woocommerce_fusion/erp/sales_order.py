@@ -17,12 +17,13 @@ from typing import Any
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint, escape_html, flt
+from frappe.utils import cint, escape_html, flt, now_datetime
 
 from woocommerce_fusion.engine.errors import ErrorKind, FusionError
 from woocommerce_fusion.engine.mapping.plans import ChargePlan, SalesOrderPlan
 from woocommerce_fusion.engine.ports import ResolvedParties, SalesOrderRef
 from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE
+from woocommerce_fusion.erp.sales_order_status import STATUS_CHANGED_ON
 from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 
 ExchangeRate = Callable[[str, str, date], Decimal | None]
@@ -40,7 +41,7 @@ class TotalMismatchError(FusionError):
 
 REF_QUERY = """
 	select so.name, so.woocommerce_id, so.docstatus, so.status, so.woocommerce_status, so.modified,
-		so.grand_total, so.customer
+		so.grand_total, so.customer, so.woocommerce_status_changed_on
 	from `tabSales Order` so
 	where so.woocommerce_server = %(server)s and so.docstatus != 2 and {condition}
 	order by so.docstatus desc, so.creation asc
@@ -57,6 +58,7 @@ def _to_ref(row: dict) -> SalesOrderRef:
 		modified_utc=system_to_utc(row.modified),
 		grand_total=Decimal(str(flt(row.grand_total))).quantize(CENT),
 		customer=row.customer or "",
+		woocommerce_status_changed_on=system_to_utc(row.woocommerce_status_changed_on),
 	)
 
 
@@ -175,6 +177,9 @@ def update_sales_order(name: str, changes: dict[str, Any]) -> None:
 			)
 		)
 	changed = {field: value for field, value in changes.items() if doc.get(field) != value}
+	if "woocommerce_status" in changed:
+		# db_set runs no hooks: keep the status clock as a Desk save would (sales_order_status.py).
+		changed[STATUS_CHANGED_ON] = now_datetime()
 	if changed:
 		doc.db_set(changed, update_modified=True)
 
