@@ -270,3 +270,13 @@ def test_a_read_that_meets_a_302_names_the_address_to_use(woo_shop, fake_time):
 	assert "?" not in message, "the Location's query (the OAuth signature) is left out"
 	assert woo_shop.count() == 1
 	assert [e.error_kind for e in exchanges] == ["redirect"]
+
+
+@pytest.mark.parametrize("url", ["ftp://shop.example", "shop.example", "http://"])
+def test_an_unusable_shop_url_is_a_configuration_error_not_a_raw_requests_error(fake_time, url):
+	client = WooCommerceClient(url, "ck_x", "cs_x", sleep=fake_time.sleep, clock=fake_time.clock)
+	with pytest.raises(WooCommerceError) as raised:
+		client.get("orders")
+	assert raised.value.kind == ErrorKind.CONFIGURATION
+	assert "Shop URL" in str(raised.value)
+	assert fake_time.sleeps == []

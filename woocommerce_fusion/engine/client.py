@@ -233,7 +233,11 @@ class WooCommerceClient:
 				method,
 				endpoint,
 			)
-		except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
+		except (
+			requests.exceptions.InvalidURL,
+			requests.exceptions.InvalidSchema,
+			requests.exceptions.MissingSchema,
+		) as exc:
 			error = self._error(
 				f"The Shop URL is not a usable address: {exc}", ErrorKind.CONFIGURATION, method, endpoint
 			)
