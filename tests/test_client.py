@@ -229,3 +229,54 @@ def test_https_uses_basic_auth_and_verifies_the_certificate(self_signed_certific
 			unverified.get("orders")
 		assert raised.value.kind == ErrorKind.UNAVAILABLE
 		assert "certificate" in str(raised.value).lower()
+
+
+@pytest.mark.parametrize("status", ["301", "302", "307", "308"])
+def test_a_write_that_meets_a_redirect_is_neither_followed_nor_counted_as_done(woo_shop, fake_time, status):
+	woo_shop.seed_orders(3, seed=4)
+	order_id = next(i for i, o in woo_shop.orders.items() if o["status"] != "completed")
+	before = woo_shop.orders[order_id]
+	# The redirect points back at the shop itself, so a client that followed it would get a 200.
+	woo_shop.inject_fault(status, method="PUT")
+	woo_shop.reset_counts()
+	client = make_client(woo_shop, fake_time)
+
+	with pytest.raises(WooCommerceError) as raised:
+		client.put(f"orders/{order_id}", {"status": "completed"})
+
+	error = raised.value
+	assert error.kind == ErrorKind.REDIRECT and error.status_code == int(status)
+	assert not error.retryable
+	assert f"redirects to {woo_shop.url}/wp-json/wc/v3/orders/{order_id}" in str(error)
+	assert "Shop URL" in error.suggested_fix
+	assert woo_shop.count() == 1, "no second request"
+	assert fake_time.sleeps == []
+	assert woo_shop.orders[order_id] == before, "the write was not applied"
+
+
+def test_a_read_that_meets_a_302_names_the_address_to_use(woo_shop, fake_time):
+	woo_shop.inject_fault("302", location="https://www.shop.example")
+	woo_shop.reset_counts()
+	exchanges: list[Exchange] = []
+	client = make_client(woo_shop, fake_time, exchanges)
+
+	with pytest.raises(WooCommerceError) as raised:
+		client.get("orders", {"status": "processing"})
+
+	message = str(raised.value)
+	assert raised.value.kind == ErrorKind.REDIRECT
+	assert "redirects to https://www.shop.example/wp-json/wc/v3/orders;" in message
+	assert message.endswith("set the Shop URL to https://www.shop.example")
+	assert "?" not in message, "the Location's query (the OAuth signature) is left out"
+	assert woo_shop.count() == 1
+	assert [e.error_kind for e in exchanges] == ["redirect"]
+
+
+@pytest.mark.parametrize("url", ["ftp://shop.example", "shop.example", "http://"])
+def test_an_unusable_shop_url_is_a_configuration_error_not_a_raw_requests_error(fake_time, url):
+	client = WooCommerceClient(url, "ck_x", "cs_x", sleep=fake_time.sleep, clock=fake_time.clock)
+	with pytest.raises(WooCommerceError) as raised:
+		client.get("orders")
+	assert raised.value.kind == ErrorKind.CONFIGURATION
+	assert "Shop URL" in str(raised.value)
+	assert fake_time.sleeps == []

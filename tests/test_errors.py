@@ -27,6 +27,10 @@ from woocommerce_fusion.engine.errors import (
 		(503, ErrorKind.UNAVAILABLE),
 		(400, ErrorKind.BAD_REQUEST),
 		(410, ErrorKind.BAD_REQUEST),
+		(301, ErrorKind.REDIRECT),
+		(302, ErrorKind.REDIRECT),
+		(307, ErrorKind.REDIRECT),
+		(308, ErrorKind.REDIRECT),
 	],
 )
 def test_http_status_kinds(status, kind):
@@ -65,3 +69,10 @@ def test_describe_carries_message_kind_fix_and_traceback():
 	assert "Kind: configuration" in text
 	assert SUGGESTED_FIXES[ErrorKind.CONFIGURATION] in text
 	assert "Traceback (most recent call last)" in text
+
+
+def test_a_redirect_is_not_retried_and_its_fix_names_the_shop_url():
+	error = WooCommerceError("The shop redirects to https://shop.example", kind=ErrorKind.REDIRECT)
+	assert not error.retryable
+	assert "Shop URL" in error.suggested_fix
+	assert ErrorKind.REDIRECT.value == "redirect"

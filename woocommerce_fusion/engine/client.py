@@ -7,6 +7,7 @@ WooCommerce's base string) and do the transport ourselves.
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import secrets
@@ -15,13 +16,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from woocommerce.oauth import OAuth
 
 from woocommerce_fusion.engine.errors import ErrorKind, WooCommerceError, kind_for_status
-from woocommerce_fusion.engine.redaction import Redactor
+from woocommerce_fusion.engine.redaction import Redactor, bare_url
 
 API_PREFIX = "/wp-json/wc/v3/"
 MAX_PER_PAGE = 100
@@ -79,9 +80,12 @@ ExchangeCallback = Callable[[Exchange], None]
 
 @dataclass
 class WooCommerceClient:
+	"""Every error it raises and every Exchange it reports is stripped of the key and secret."""
+
 	url: str
-	consumer_key: str
-	consumer_secret: str
+	# Kept out of repr(): Frappe's Error Log prints the locals of a traceback, `self` included.
+	consumer_key: str = field(repr=False)
+	consumer_secret: str = field(repr=False)
 	# False, True, or the path of a CA bundle (a shop with its own certificate authority).
 	verify_ssl: bool | str = True
 	timeout: float = 30.0
@@ -101,7 +105,8 @@ class WooCommerceClient:
 		self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
 		if self._https:
 			self.session.auth = (self.consumer_key, self.consumer_secret)
-		self._redactor = Redactor([self.consumer_key, self.consumer_secret])
+		basic = base64.b64encode(f"{self.consumer_key}:{self.consumer_secret}".encode()).decode()
+		self._redactor = Redactor([self.consumer_key, self.consumer_secret, basic])
 
 	# -- public calls ---------------------------------------------------------------------
 
@@ -217,37 +222,115 @@ class WooCommerceClient:
 				headers=headers,
 				timeout=self.timeout,
 				verify=self.verify_ssl,
+				# A redirected PUT arrives without its body and a redirected POST as a GET, and
+				# the answer would still read as success: a redirect is an error instead.
+				allow_redirects=False,
 			)
 		except requests.Timeout as exc:
-			error = WooCommerceError(
+			error = self._error(
 				f"The shop did not answer within {self.timeout:g} s ({type(exc).__name__})",
-				kind=ErrorKind.UNAVAILABLE,
-				method=method,
-				endpoint=endpoint,
+				ErrorKind.UNAVAILABLE,
+				method,
+				endpoint,
 			)
-		except requests.ConnectionError as exc:
-			error = WooCommerceError(
-				f"Could not connect to the shop: {exc}",
-				kind=ErrorKind.UNAVAILABLE,
-				method=method,
-				endpoint=endpoint,
+		except (
+			requests.exceptions.InvalidURL,
+			requests.exceptions.InvalidSchema,
+			requests.exceptions.MissingSchema,
+		) as exc:
+			error = self._error(
+				f"The Shop URL is not a usable address: {exc}", ErrorKind.CONFIGURATION, method, endpoint
 			)
-		if response is not None and response.status_code >= 400:
-			error = _error_from_response(response, method, endpoint, self.wall_clock)
-		if response is not None and error is None:
+		except requests.RequestException as exc:
+			# requests puts the whole URL into its messages, OAuth key and signature included;
+			# _error() strips them before the text goes anywhere.
+			error = self._error(
+				f"Could not connect to the shop: {exc}", ErrorKind.UNAVAILABLE, method, endpoint
+			)
+		if response is not None and 300 <= response.status_code < 400:
+			error = self._redirect_error(response, method, url, endpoint)
+		elif response is not None and response.status_code >= 400:
+			error = self._error_from_response(response, method, endpoint)
+		elif response is not None:
 			try:
 				response.json()
 			except ValueError:
-				error = WooCommerceError(
+				error = self._error(
 					"The shop answered with something that is not JSON (a security plugin, a "
 					"maintenance page or a wrong Shop URL?)",
-					kind=ErrorKind.UNEXPECTED,
+					ErrorKind.UNEXPECTED,
+					method,
+					endpoint,
 					status_code=response.status_code,
-					method=method,
-					endpoint=endpoint,
 				)
 		self._report(method, url, endpoint, query, body, response, error, started, attempt)
 		return error if error is not None else response
+
+	def _error(
+		self,
+		message: str,
+		kind: ErrorKind,
+		method: str,
+		endpoint: str,
+		*,
+		status_code: int | None = None,
+		code: str | None = None,
+		retry_after: float | None = None,
+	) -> WooCommerceError:
+		"""Every error the client raises is made here, so none carries a secret out of it."""
+		redact = self._redactor.text
+		return WooCommerceError(
+			redact(message),
+			kind=kind,
+			status_code=status_code,
+			code=redact(code) if code else None,
+			method=method,
+			endpoint=redact(endpoint),
+			retry_after=retry_after,
+		)
+
+	def _error_from_response(
+		self, response: requests.Response, method: str, endpoint: str
+	) -> WooCommerceError:
+		code = None
+		message = response.reason or "error"
+		try:
+			payload = response.json()
+		except ValueError:
+			payload = None
+		if isinstance(payload, dict):
+			code = payload.get("code")
+			message = payload.get("message") or message
+			data = payload.get("data")
+			details = data.get("params") if isinstance(data, dict) else None
+			if details:
+				message = f"{message} {details}"
+		status = response.status_code
+		return self._error(
+			str(message),
+			kind_for_status(status),
+			method,
+			endpoint,
+			status_code=status,
+			code=str(code) if code is not None else None,
+			retry_after=_retry_after(response, self.wall_clock) if status == 429 else None,
+		)
+
+	def _redirect_error(
+		self, response: requests.Response, method: str, url: str, endpoint: str
+	) -> WooCommerceError:
+		"""Where the shop sends us, as an address for the Shop URL field: no query, no user info."""
+		location = response.headers.get("Location")
+		if not location:
+			message = "The shop answered with a redirect without saying where to"
+		else:
+			target = bare_url(urljoin(url, location))
+			message = f"The shop redirects to {target}"
+			# The same API path under another base (https://, www.): that base is the Shop URL.
+			path = urlsplit(url).path
+			if target.endswith(path) and target != bare_url(url):
+				message += f"; set the Shop URL to {target[: len(target) - len(path)]}"
+		return self._error(message, ErrorKind.REDIRECT, method, endpoint, status_code=response.status_code)
 
 	def _oauth_query(self, method: str, url: str, query: dict[str, str]) -> dict[str, str]:
 		# A reused nonce is refused, and requests from parallel workers share the clock second.
@@ -280,7 +363,7 @@ class WooCommerceClient:
 			Exchange(
 				method=method,
 				url=redact.text(url),
-				endpoint=endpoint,
+				endpoint=redact.text(endpoint),
 				query=redact.mapping(query),
 				request_body=redact.text(body) if body is not None else None,
 				status_code=response.status_code if response is not None else None,
@@ -349,29 +432,3 @@ def _retry_after(response: requests.Response, wall_clock: Callable[[], float]) -
 		return max(0.0, parsedate_to_datetime(value).timestamp() - wall_clock())
 	except (TypeError, ValueError):
 		return None
-
-
-def _error_from_response(
-	response: requests.Response, method: str, endpoint: str, wall_clock: Callable[[], float]
-) -> WooCommerceError:
-	code = None
-	message = response.reason or "error"
-	try:
-		payload = response.json()
-	except ValueError:
-		payload = None
-	if isinstance(payload, dict):
-		code = payload.get("code")
-		message = payload.get("message") or message
-		details = (payload.get("data") or {}).get("params") if isinstance(payload.get("data"), dict) else None
-		if details:
-			message = f"{message} {details}"
-	return WooCommerceError(
-		str(message),
-		kind=kind_for_status(response.status_code),
-		status_code=response.status_code,
-		code=code,
-		method=method,
-		endpoint=endpoint,
-		retry_after=_retry_after(response, wall_clock) if response.status_code == 429 else None,
-	)

@@ -20,6 +20,7 @@ class ErrorKind(str, Enum):
 	CONFIGURATION = "configuration"
 	STOCK = "stock"
 	CONFLICT = "conflict"
+	REDIRECT = "redirect"
 	UNEXPECTED = "unexpected"
 
 
@@ -58,6 +59,11 @@ SUGGESTED_FIXES: dict[ErrorKind, str] = {
 	ErrorKind.CONFLICT: (
 		"Another job was changing the same records at the same moment. Nothing is lost: retry, "
 		"or let the next run pick the order up."
+	),
+	ErrorKind.REDIRECT: (
+		"The Shop URL redirects to another address (the message says which, e.g. https:// or "
+		"www.). Use that address as the Shop URL on the WooCommerce Server. Redirects are not "
+		"followed, because a redirected write reaches the shop without its data."
 	),
 	ErrorKind.UNEXPECTED: (
 		"An unexpected error. The full traceback is in the error field; retry once, and if it "
@@ -141,6 +147,8 @@ def kind_for_status(status_code: int) -> ErrorKind:
 		return ErrorKind.UNAVAILABLE
 	if 400 <= status_code < 500:
 		return ErrorKind.BAD_REQUEST
+	if 300 <= status_code < 400:
+		return ErrorKind.REDIRECT
 	return ErrorKind.UNEXPECTED
 
 

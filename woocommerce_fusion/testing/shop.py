@@ -22,7 +22,8 @@ Python API (all thread safe):
 - webhooks: .add_webhook(topic, url, secret), .webhooks, .webhook_deliveries, .flush_webhooks(),
   .pending_webhooks()
 - faults: .inject_fault(kind, times=1, path_prefix=None, method=None, retry_after=None,
-  seconds=None) with kind 429/500/502/503/timeout/drop/latency, .clear_faults()
+  seconds=None, location=None) with kind 429/500/502/503/301/302/307/308/timeout/drop/latency,
+  .clear_faults()
 - request log: .requests, .count(method=None, path_prefix=None, status=None), .reset_counts()
 """
 
@@ -61,6 +62,7 @@ from woocommerce_fusion.testing.shop_catalog import (
 )
 from woocommerce_fusion.testing.shop_http import (
 	FAULT_KINDS,
+	REDIRECT_FAULTS,
 	Fault,
 	Request,
 	RequestRecord,
@@ -71,6 +73,7 @@ from woocommerce_fusion.testing.shop_http import (
 	link_header,
 	parse_body,
 	permission_error,
+	redirect_response,
 	render,
 	route,
 	start_thread,
@@ -721,11 +724,14 @@ class TestShop:
 		method: str | None = None,
 		retry_after: float | None = None,
 		seconds: float | None = None,
+		location: str | None = None,
 	) -> None:
 		"""Make the next `times` matching requests fail; faults are consumed in the order given.
 
-		kind: "429" (with Retry-After, default 1), "500", "502", "503", "timeout" (hold the
-		request `seconds`, default 30, then close without answering), "drop" (close at once
+		kind: "429" (with Retry-After, default 1), "500", "502", "503", "301"/"302"/"307"/"308"
+		(a redirect to `location` + the request's path and query; `location` defaults to the
+		shop's own URL, like a redirect to another host name of the same site), "timeout" (hold
+		the request `seconds`, default 30, then close without answering), "drop" (close at once
 		without answering), "latency" (answer normally after `seconds`)."""
 		if kind not in FAULT_KINDS:
 			raise ValueError(f"unknown fault {kind!r}; use one of {', '.join(FAULT_KINDS)}")
@@ -739,6 +745,7 @@ class TestShop:
 					method,
 					retry_after,
 					default_seconds if seconds is None else seconds,
+					location.rstrip("/") if location else None,
 				)
 			)
 
@@ -756,7 +763,10 @@ class TestShop:
 					return fault
 		return None
 
-	def _fault_response(self, fault: Fault) -> Response:
+	def _fault_response(self, fault: Fault, target: str) -> Response:
+		"""The answer to a faulted request; `target` is its path and query as sent."""
+		if fault.kind in REDIRECT_FAULTS:
+			return redirect_response(int(fault.kind), (fault.location or self.url) + target)
 		status, body, headers = fault_body(fault)
 		return Response(status, body, headers=headers)
 

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -22,10 +23,15 @@ from woocommerce_fusion.testing.shop_util import RestError, php_json
 if TYPE_CHECKING:
 	from woocommerce_fusion.testing.shop import TestShop
 
-FAULT_KINDS = ("429", "500", "502", "503", "timeout", "drop", "latency")
+REDIRECT_FAULTS = ("301", "302", "307", "308")
+FAULT_KINDS = ("429", "500", "502", "503", *REDIRECT_FAULTS, "timeout", "drop", "latency")
 REASONS = {
 	200: "OK",
 	201: "Created",
+	301: "Moved Permanently",
+	302: "Found",
+	307: "Temporary Redirect",
+	308: "Permanent Redirect",
 	400: "Bad Request",
 	401: "Unauthorized",
 	404: "Not Found",
@@ -61,6 +67,8 @@ class Fault:
 	method: str | None = None
 	retry_after: float | None = None
 	seconds: float = 0.0
+	# A redirect's target: a base URL the request's path and query are appended to.
+	location: str | None = None
 
 	def matches(self, method: str, path: str) -> bool:
 		if self.method and self.method.upper() != method:
@@ -223,7 +231,7 @@ class ShopHandler(BaseHTTPRequestHandler):
 			if fault.kind == "latency":
 				shop._stopping.wait(fault.seconds)
 			else:
-				response = shop._fault_response(fault)
+				response = shop._fault_response(fault, self.path)
 				self._send(response, record, started)
 				return
 		try:
@@ -333,6 +341,22 @@ def fault_body(fault: Fault) -> tuple[int, dict[str, Any], dict[str, str]]:
 		body = {"code": "http_error", "message": REASONS.get(status, "Error"), "data": {"status": status}}
 	headers = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after is not None else {}
 	return status, body, headers
+
+
+def redirect_response(status: int, location: str) -> Response:
+	"""A web server's redirect in front of WordPress (Apache's mod_rewrite, e.g. http to https or
+	to www.): the body repeats the Location, query string and all."""
+	reason = REASONS[status]
+	body = (
+		'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n'
+		f"<html><head>\n<title>{status} {reason}</title>\n</head><body>\n<h1>{reason}</h1>\n"
+		f'<p>The document has moved <a href="{escape(location)}">here</a>.</p>\n</body></html>\n'
+	)
+	return Response(
+		status,
+		raw=body.encode("iso-8859-1"),
+		headers={"Location": location, "Content-Type": "text/html; charset=iso-8859-1"},
+	)
 
 
 def render(obj: Any, url_php: str) -> bytes:

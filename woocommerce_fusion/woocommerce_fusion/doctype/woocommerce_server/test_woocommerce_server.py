@@ -1,12 +1,15 @@
 # Copyright (c) 2025, woocommerce_fusion developers
 # For license information, please see license.txt
 
+import json
+import re
 from datetime import datetime, timezone
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import get_system_timezone
+from frappe.utils import get_system_timezone, now_datetime
 
 from woocommerce_fusion.erp.connection import get_client, get_settings
 from woocommerce_fusion.testing.shop import TestShop
@@ -19,6 +22,8 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_server.woocommerc
 TEST_COMPANY = "_Test Company"
 CONSUMER_KEY = "ck_" + "1" * 40
 CONSUMER_SECRET = "cs_" + "2" * 40
+# An oauth_* value that was not replaced by [redacted].
+OAUTH_VALUE = re.compile(r"oauth_(?:consumer_key|signature|nonce)[\"']?\s*[:=]\s*[\"']?(?!\[redacted\])\w")
 
 
 def make_server(title: str = "_Test WooCommerce Server", **values):
@@ -195,6 +200,87 @@ class TestWooCommerceServer(FrappeTestCase):
 			finally:
 				frappe.db.rollback()
 				frappe.db.delete("WooCommerce Request Log", {"server": "_Test WooCommerce Server Up"})
+				frappe.db.commit()
+
+	def test_connection_errors_show_and_store_no_credentials(self):
+		"""Over plain http the client signs with OAuth in the query string, and a failed call's
+		text used to carry the whole signed URL. Whatever goes wrong, neither the answer in the
+		browser nor the Error Log nor the WooCommerce Request Log may show the key, the secret or
+		a signature."""
+		wrong_secret = "cs_" + "3" * 40
+		with TestShop().start() as shop:
+			cases = (
+				# (case, Shop URL, key, secret, fault to inject, expected kind)
+				("refused", "http://127.0.0.1:9", CONSUMER_KEY, CONSUMER_SECRET, None, "unavailable"),
+				("redirect", shop.url, shop.consumer_key, shop.consumer_secret, ("301", {}), "redirect"),
+				(
+					"rate limited",
+					shop.url,
+					shop.consumer_key,
+					shop.consumer_secret,
+					("429", {"retry_after": 3600}),
+					"rate_limited",
+				),
+				("wrong secret", shop.url, shop.consumer_key, wrong_secret, None, "forbidden"),
+			)
+			names = []
+			try:
+				for number, (case, url, key, secret, fault, kind) in enumerate(cases):
+					with self.subTest(case):
+						started = now_datetime()
+						server = make_server(
+							title=f"_Test WooCommerce Server Secrets {number}",
+							woocommerce_server_url=url,
+							consumer_key=key,
+							consumer_secret=secret,
+							request_log_level="All",
+						)
+						names.append(server.name)
+						if fault:
+							shop.inject_fault(fault[0], times=10, **fault[1])
+						shop.reset_counts()
+
+						result = test_connection(server.name)
+						shop.clear_faults()
+
+						self.assertFalse(result["ok"])
+						self.assertEqual(result["kind"], kind)
+						forbidden = [key, secret] + [
+							r.query[name]
+							for r in shop.requests
+							for name in ("oauth_signature", "oauth_nonce")
+							if name in r.query
+						]
+						forbidden += [quote(value, safe="") for value in forbidden]
+						if kind == "redirect":
+							self.assertIn(
+								f"redirects to {shop.url}/wp-json/wc/v3/system_status", result["message"]
+							)
+						texts = [json.dumps(result)]
+						# Field values as they are: JSON-escaping would hide a quoted key from OAUTH_VALUE.
+						texts += [
+							" ".join(str(value) for value in row.values())
+							for row in frappe.get_all(
+								"Error Log", filters={"creation": (">=", started)}, fields=["method", "error"]
+							)
+						]
+						# The log rows are committed on their own connection; a fresh snapshot sees them.
+						frappe.db.rollback()
+						logged = frappe.get_all(
+							"WooCommerce Request Log",
+							filters={"server": server.name},
+							fields=["endpoint", "query", "request_body", "response_body", "error_message"],
+						)
+						self.assertTrue(logged, "the failed call was logged")
+						texts += [" ".join(str(value) for value in row.values()) for row in logged]
+						for text in texts:
+							for value in forbidden:
+								self.assertNotIn(value, text)
+							self.assertIsNone(OAUTH_VALUE.search(text), text)
+			finally:
+				frappe.db.rollback()
+				for name in names:
+					frappe.db.delete("WooCommerce Request Log", {"server": name})
 				frappe.db.commit()
 
 	def test_describe_timezone(self):
