@@ -12,6 +12,7 @@ from frappe.utils import escape_html
 
 from woocommerce_fusion.engine.errors import FusionError, WooCommerceError
 from woocommerce_fusion.erp.connection import get_client
+from woocommerce_fusion.erp.order_records import retry_after_settings_change
 
 # Path segments that belong to WordPress itself, never to the folder it is installed in: what
 # follows them is cut when someone pastes the address of the admin screen or of the API.
@@ -24,6 +25,10 @@ class WooCommerceServer(Document):
 		self.validate_request_timeout()
 		self.validate_tax_accounts()
 		self.validate_company_links()
+
+	def on_update(self) -> None:
+		# A missing account or a wrong setting may be what the waiting orders failed on.
+		retry_after_settings_change(self.name)
 
 	def validate_request_timeout(self) -> None:
 		if not 1 <= (self.request_timeout or 0) <= 600:
