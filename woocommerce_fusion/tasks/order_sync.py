@@ -18,7 +18,8 @@ from frappe.utils.background_jobs import get_job
 from rq.job import JobStatus
 
 from woocommerce_fusion.engine.errors import describe
-from woocommerce_fusion.engine.sync.orders import SyncCounts, run_order_sync, sync_order_page
+from woocommerce_fusion.engine.sync.listing import run_order_sync
+from woocommerce_fusion.engine.sync.orders import SyncCounts, sync_order_page
 from woocommerce_fusion.engine.sync.orders import sync_one_order as sync_order_pair
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client, get_settings

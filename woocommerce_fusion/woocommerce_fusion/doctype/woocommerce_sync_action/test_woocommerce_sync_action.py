@@ -16,7 +16,8 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
-from woocommerce_fusion.engine.sync.orders import RunResult, SyncCounts
+from woocommerce_fusion.engine.sync.listing import RunResult
+from woocommerce_fusion.engine.sync.orders import SyncCounts
 from woocommerce_fusion.erp.times import system_to_utc
 from woocommerce_fusion.tasks import order_sync
 from woocommerce_fusion.testing.shop import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
