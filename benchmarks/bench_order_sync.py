@@ -35,7 +35,7 @@ def main() -> None:
 
 def run(count: int) -> None:
 	from woocommerce_fusion.engine.client import WooCommerceClient
-	from woocommerce_fusion.engine.sync.orders import run_order_sync
+	from woocommerce_fusion.engine.sync.listing import run_order_sync
 	from woocommerce_fusion.erp.adapter import FrappeErp
 	from woocommerce_fusion.erp.connection import get_settings
 	from woocommerce_fusion.erp.test_adapter import make_fixtures, shop_server_values

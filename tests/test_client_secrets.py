@@ -27,7 +27,8 @@ from woocommerce_fusion.engine.client import Exchange, RetryPolicy, WooCommerceC
 from woocommerce_fusion.engine.errors import ErrorKind, WooCommerceError, describe
 from woocommerce_fusion.engine.redaction import Redactor
 from woocommerce_fusion.engine.settings import ServerSettings
-from woocommerce_fusion.engine.sync.orders import run_order_sync, sync_order_page
+from woocommerce_fusion.engine.sync.listing import run_order_sync
+from woocommerce_fusion.engine.sync.orders import sync_order_page
 from woocommerce_fusion.testing.erp_fake import ErpFake
 from woocommerce_fusion.testing.shop import TestShop
 

@@ -13,7 +13,7 @@ import pytest
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.pipeline import Status, process_order
 from woocommerce_fusion.engine.settings import ServerSettings
-from woocommerce_fusion.engine.sync.orders import run_order_sync
+from woocommerce_fusion.engine.sync.listing import run_order_sync
 from woocommerce_fusion.engine.sync.retries import retry_due_orders
 from woocommerce_fusion.testing.erp_fake import ErpFake
 from woocommerce_fusion.testing.shop import TestShop

@@ -15,7 +15,7 @@ import pytest
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.sync.decide import Action, decide, merge_status
-from woocommerce_fusion.engine.sync.orders import run_order_sync
+from woocommerce_fusion.engine.sync.listing import run_order_sync
 from woocommerce_fusion.testing.erp_fake import ErpFake
 from woocommerce_fusion.testing.shop import TestShop
 

@@ -15,6 +15,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -73,6 +75,8 @@ class Page:
 	page: int
 	total: int
 	total_pages: int
+	# The shop's clock when it answered (the HTTP Date header); None when the answer had none.
+	date: datetime | None = None
 
 
 ExchangeCallback = Callable[[Exchange], None]
@@ -143,6 +147,7 @@ class WooCommerceClient:
 			page=page,
 			total=_int_header(response, "X-WP-Total"),
 			total_pages=_int_header(response, "X-WP-TotalPages"),
+			date=_date_header(response),
 		)
 
 	def iter_pages(self, endpoint: str, params: dict[str, Any] | None = None) -> Iterator[Page]:
@@ -418,6 +423,17 @@ def _int_header(response: requests.Response, name: str) -> int:
 		return 0
 
 
+def _date_header(response: requests.Response) -> datetime | None:
+	value = response.headers.get("Date")
+	if not value:
+		return None
+	try:
+		moment = parsedate_to_datetime(value)
+	except (TypeError, ValueError):
+		return None
+	return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
 def _retry_after(response: requests.Response, wall_clock: Callable[[], float]) -> float | None:
 	value = response.headers.get("Retry-After")
 	if not value:
@@ -426,8 +442,6 @@ def _retry_after(response: requests.Response, wall_clock: Callable[[], float]) -
 		return max(0.0, float(value))
 	except ValueError:
 		pass
-	from email.utils import parsedate_to_datetime
-
 	try:
 		return max(0.0, parsedate_to_datetime(value).timestamp() - wall_clock())
 	except (TypeError, ValueError):

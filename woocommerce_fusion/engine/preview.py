@@ -16,7 +16,7 @@ from woocommerce_fusion.engine.errors import FusionError
 from woocommerce_fusion.engine.mapping.order import map_order
 from woocommerce_fusion.engine.mapping.plans import SalesOrderPlan
 from woocommerce_fusion.engine.settings import ServerSettings
-from woocommerce_fusion.engine.sync.orders import utc_iso
+from woocommerce_fusion.engine.sync.listing import utc_iso
 
 
 @dataclass

@@ -32,6 +32,12 @@ class ServerSettings:
 	single_customer: str = ""
 	submit_sales_orders: bool = False
 	order_sync_enabled: bool = False
+	# Orders created before this moment (the start of "Synchronise orders created on or after" in
+	# the site's time zone) are never listed: the first run must not import the shop's history.
+	orders_from: datetime | None = None
+	# The cursor twice, once per clock: ERPNext-side changes (step 3) are read on the site's
+	# clock, the shop's listing on the shop's own clock, so a skew between them loses nothing.
 	last_synchronised_on: datetime | None = None
+	shop_synchronised_on: datetime | None = None
 	# The site's system time zone: the dates of ERPNext documents are days in it.
 	time_zone: str = "UTC"

@@ -76,7 +76,10 @@ def get_settings(server_name: str) -> ServerSettings:
 		single_customer=server.single_customer or "",
 		submit_sales_orders=bool(server.submit_sales_orders),
 		order_sync_enabled=bool(server.enabled and server.enable_order_sync),
+		# The start of that day in the site's time zone, as the moment WooCommerce compares.
+		orders_from=system_to_utc(server.synchronise_orders_from),
 		last_synchronised_on=system_to_utc(server.last_synchronised_on),
+		shop_synchronised_on=system_to_utc(server.shop_synchronised_on),
 		time_zone=get_system_timezone(),
 	)
 

@@ -17,33 +17,49 @@ from frappe.utils import cint
 from frappe.utils.background_jobs import get_job
 from rq.job import JobStatus
 
+from woocommerce_fusion.engine.client import MAX_PER_PAGE
 from woocommerce_fusion.engine.errors import describe
-from woocommerce_fusion.engine.sync.orders import SyncCounts, run_order_sync, sync_order_page
-from woocommerce_fusion.engine.sync.orders import sync_one_order as sync_order_pair
+from woocommerce_fusion.engine.sync.listing import (
+	ListingPosition,
+	ListingWindow,
+	listing_window,
+	run_order_sync,
+)
+from woocommerce_fusion.engine.sync.orders import SyncCounts, sync_order, sync_order_page
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client, get_settings
 from woocommerce_fusion.erp.times import utc_to_system
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	DOCTYPE as SYNC_ACTION,
-)
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
+	COUNT_FIELDS,
 	SyncType,
 	add_counts,
 	close_listing,
 	create_sync_action,
 	enqueue_sync_action,
+	listing_state,
 	mark_failed,
 	own_sync,
+	record_listing,
 	record_page,
 	run_sync_action,
 	set_cursor_until,
 )
+from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
+	DOCTYPE as SYNC_ACTION,
+)
 
 ORDER_SYNC = "WooCommerce Order Sync"
 PAGE_JOB = "woocommerce_fusion.tasks.order_sync.process_order_page"
+# Orders per page job: WooCommerce's largest page, one listing request per job.
+PAGE_SIZE = MAX_PER_PAGE
 
 
 # -- full runs --------------------------------------------------------------------------------
+
+# RQ's timeout of a page job, in seconds: 100 orders at a few seconds each on a bench (a Sales
+# Order with its Customer, Address and Contact), plus the shop's retries (two minutes a call at
+# most). Below the Sync Action's STALE_AFTER, so a run found stale has no page job still running.
+PAGE_JOB_TIMEOUT = 30 * 60
 
 
 def run_hourly_order_sync() -> None:
@@ -56,25 +72,50 @@ def run_hourly_order_sync() -> None:
 
 
 def start_order_sync(server: str, synchronize_all: bool = False) -> str:
-	"""Queue an Orders run for the shop; returns the Sync Action's name."""
+	"""Queue an Orders run for the shop, or resume one that died; returns the Sync Action's name."""
 	name = create_sync_action(server, SyncType.ORDERS, synchronize_all=synchronize_all)
 	enqueue_sync_action(name)
 	return name
 
 
 def run_orders(action: frappe._dict) -> None:
-	"""The dispatcher: list the changed orders and fan the pages out."""
+	"""The dispatcher: list the changed orders and fan the pages out.
+
+	A run resumed after its dispatcher died lists from where the stored position says, in the
+	window it stored; the pages it handed out before are still counted by the fan-in.
+	"""
 	server = action.woocommerce_server
 	settings = get_settings(server)
 	client = get_client(server, sync_action=action.name)
-	since = None if action.synchronize_all == "Yes" else settings.last_synchronised_on
-	now = datetime.now(timezone.utc)
-	set_cursor_until(action.name, utc_to_system(now))
+	synchronize_all = action.synchronize_all == "Yes"
+	since = None if synchronize_all else settings.last_synchronised_on
+	shop_since = None if synchronize_all else settings.shop_synchronised_on
+	stored = listing_state(action.name)
+	if stored is None:
+		window = listing_window(settings, since=since, shop_since=shop_since, now=datetime.now(timezone.utc))
+		start, enqueued = None, 0
+		set_cursor_until(action.name, utc_to_system(window.site_until))
+	else:
+		window = ListingWindow.from_json(stored[0])
+		start, enqueued = ListingPosition.from_json(stored[1]), stored[2]
 
 	erp = FrappeErp()
-	fan_out = PageFanOut(action.name, server)
-	result = run_order_sync(erp, client, settings, since=since, now=now, page_sink=fan_out)
-	counts = result.counts
+	fan_out = PageFanOut(action.name, server, enqueued=enqueued)
+	progress = ListingRecorder(action.name, fan_out)
+	result = run_order_sync(
+		erp,
+		client,
+		settings,
+		since=since,
+		shop_since=shop_since,
+		now=window.site_until,
+		window=window,
+		start=start,
+		page_sink=fan_out,
+		on_page=progress,
+		per_page=PAGE_SIZE,
+	)
+	counts = progress.not_recorded(result.counts)
 	inline = fan_out.kept_back()
 	if inline:
 		counts.add(sync_order_page(erp, client, settings, inline))
@@ -82,7 +123,8 @@ def run_orders(action: frappe._dict) -> None:
 		action.name,
 		pages_expected=fan_out.enqueued,
 		counts=counts,
-		cursor_complete=result.next_cursor is not None and counts.cursor_may_move,
+		cursor_complete=result.next_cursor is not None,
+		shop_cursor_until=utc_to_system(result.next_shop_cursor),
 	)
 	frappe.db.commit()
 
@@ -91,13 +133,14 @@ class PageFanOut:
 	"""The engine's page sink: one background job per page of orders.
 
 	The first page is kept back until a second one comes, so a run with a single page (every
-	hourly run of a quiet shop) is processed in the dispatcher without a second job.
+	hourly run of a quiet shop) is processed in the dispatcher without a second job. A resumed
+	run has handed out pages already and keeps none back.
 	"""
 
-	def __init__(self, action: str, server: str):
+	def __init__(self, action: str, server: str, *, enqueued: int = 0):
 		self.action = action
 		self.server = server
-		self.enqueued = 0
+		self.enqueued = enqueued
 		self._first: list[dict[str, Any]] | None = None
 
 	def __call__(self, orders: list[dict[str, Any]]) -> None:
@@ -115,19 +158,66 @@ class PageFanOut:
 
 	def _enqueue(self, orders: list[dict[str, Any]]) -> None:
 		# The orders travel in the job (RQ pickles them), so the page job reads nothing twice.
-		frappe.enqueue(PAGE_JOB, queue="long", action=self.action, server=self.server, orders=orders)
+		frappe.enqueue(
+			PAGE_JOB,
+			queue="long",
+			timeout=PAGE_JOB_TIMEOUT,
+			action=self.action,
+			server=self.server,
+			orders=orders,
+		)
 		self.enqueued += 1
 
 
+class ListingRecorder:
+	"""The engine's on_page: commits how far the listing got after each page handed out.
+
+	A page job is queued before its position is committed, so a dispatcher that dies between the
+	two lists that page once more when resumed (a page synced twice changes nothing), and never
+	skips one. What the dispatcher counted (orders fetched, rows without an id) is committed with
+	the position, so a resumed run's totals include the pages listed before it died.
+	"""
+
+	def __init__(self, action: str, fan_out: PageFanOut):
+		self.action = action
+		self.fan_out = fan_out
+		self.recorded = SyncCounts()
+
+	def __call__(self, window: ListingWindow, position: ListingPosition, counts: SyncCounts) -> None:
+		if self.fan_out.kept_back() is not None:
+			# The first page waits in the dispatcher: it is not handed out until a second comes.
+			return
+		record_listing(
+			self.action,
+			window=window.to_json(),
+			position=position.to_json(),
+			pages_enqueued=self.fan_out.enqueued,
+			counts=self.not_recorded(counts),
+			shop_cursor_until=utc_to_system(window.shop_until),
+		)
+
+	def not_recorded(self, counts: SyncCounts) -> SyncCounts:
+		"""What `counts` (the run's totals so far) adds to what is on the action; then recorded."""
+		delta = SyncCounts(errors=counts.errors[len(self.recorded.errors) :])
+		for name in COUNT_FIELDS:
+			setattr(delta, name, getattr(counts, name) - getattr(self.recorded, name))
+			setattr(self.recorded, name, getattr(counts, name))
+		self.recorded.errors = list(counts.errors)
+		return delta
+
+
 def process_order_page(action: str, server: str, orders: list[dict[str, Any]]) -> None:
-	"""A page job: sync its orders, then count the page on the run (which may complete it)."""
+	"""A page job: sync its orders, then count the page on the run (which may complete it).
+
+	Orders that fail are kept on their own rows and do not hold the run's cursor; only a page
+	whose orders were not even attempted does.
+	"""
 	cursor_complete = True
 	try:
 		with own_sync():
 			settings = get_settings(server)
 			client = get_client(server, sync_action=action)
 			counts = sync_order_page(FrappeErp(), client, settings, orders)
-		cursor_complete = counts.cursor_may_move
 	except Exception as exc:
 		# Failing orders are caught per order by the engine; this is the page as a whole (the
 		# settings or the database). Its orders were not synced, so the cursor must stay.
@@ -196,11 +286,10 @@ def run_one_order(action: frappe._dict) -> None:
 	client = get_client(server, sync_action=action.name)
 	erp = FrappeErp()
 	order = client.get(f"orders/{woocommerce_id}")
-	linked = erp.find_sales_orders(server, [woocommerce_id]).get(woocommerce_id)
-	outcome = sync_order_pair(erp, client, settings, order, linked)
+	outcome = sync_order(erp, client, settings, order)
 
 	counts = SyncCounts(fetched=1)
-	setattr(counts, outcome, 1)
+	counts.count(outcome)
 	if outcome == "failed":
 		# The pipeline recorded the failure on the order's row; the run shows it too, because
 		# whoever pressed the button is looking at the run.

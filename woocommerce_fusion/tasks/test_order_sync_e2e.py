@@ -62,7 +62,10 @@ def make_server(shop: TestShop) -> None:
 	values = {
 		**shop_server_values(shop.url, shop.consumer_key, shop.consumer_secret),
 		"enable_order_sync": 1,
+		# Before every seeded order: the first run is a "Synchronize all" of the shop's history.
+		"synchronise_orders_from": "2000-01-01",
 		"last_synchronised_on": None,
+		"shop_synchronised_on": None,
 	}
 	if frappe.db.exists("WooCommerce Server", SERVER):
 		server = frappe.get_doc("WooCommerce Server", SERVER)

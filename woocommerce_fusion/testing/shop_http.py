@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -284,7 +285,8 @@ class ShopHandler(BaseHTTPRequestHandler):
 		try:
 			self.send_response_only(response.status, REASONS.get(response.status))
 			self.send_header("Host", self.headers.get("Host") or "")
-			self.send_header("Date", self.date_time_string())
+			# From the shop's clock, as a real shop's Date comes from its own (possibly wrong) clock.
+			self.send_header("Date", format_datetime(shop.now(), usegmt=True))
 			self.send_header("Connection", "close")
 			for name, value in _BASE_HEADERS:
 				self.send_header(name, value)

@@ -1,23 +1,20 @@
-"""The two-way order sync: the five steps of the hourly run.
+"""The two-way order sync of one page of orders: steps 2 and 5 of the hourly run.
 
-1. WooCommerce orders modified since the cursor (paged; trashed ones asked for separately),
-2. the Sales Orders linked to each page, one query per page,
-3. Sales Orders of this server modified since the cursor,
-4. the WooCommerce orders linked to those and not fetched yet, by include= in batches of 100,
-5. each pair compared: create through the pipeline, or update the side that is older.
+2. each order's Sales Order, read once the order's lock is held,
+5. each pair compared: created through the pipeline, or the status merged three ways and the
+   side that lacks the merged status updated.
 
-A page can be handed to a sink instead of processed in place, so the Frappe side can fan pages
-out over background jobs; processing a page is the same function either way.
+The run itself (listing the shop, handing out pages, the cursor) is in listing.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
-from woocommerce_fusion.engine.client import MAX_PER_PAGE, WooCommerceClient
+from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import classify, describe
 from woocommerce_fusion.engine.mapping.order import content_digest, map_order
 from woocommerce_fusion.engine.pipeline import Status, process_order, resolve_parties, store_payload
@@ -26,10 +23,6 @@ from woocommerce_fusion.engine.retry import clear_retry, schedule_retry
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.sync.decide import Action, decide
 from woocommerce_fusion.engine.timeutil import parse_gmt
-
-# Runs overlap by this much, so an order saved while the previous run was reading is not lost
-# between two windows; the overlap costs nothing because unchanged orders write nothing.
-CURSOR_OVERLAP = timedelta(minutes=5)
 
 # The step name a sync failure of an already created order is recorded under.
 SYNC_STEP = "sync"
@@ -62,83 +55,6 @@ class SyncCounts:
 	def count(self, outcome: str) -> None:
 		"""One order's outcome: created, updated, unchanged or failed."""
 		setattr(self, outcome, getattr(self, outcome) + 1)
-
-
-@dataclass
-class RunResult:
-	counts: SyncCounts
-	# Where the next run may start; None when the run did not see every order it should have.
-	next_cursor: datetime | None
-
-
-PageSink = Callable[[list[dict[str, Any]]], None]
-
-
-def utc_iso(moment: datetime) -> str:
-	return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0).isoformat()
-
-
-def run_order_sync(
-	erp: ErpPort,
-	client: WooCommerceClient,
-	settings: ServerSettings,
-	*,
-	since: datetime | None,
-	now: datetime,
-	page_sink: PageSink | None = None,
-) -> RunResult:
-	"""One run for one server. since=None synchronises everything ("Synchronize all")."""
-	counts = SyncCounts()
-	seen: set[int] = set()
-
-	def handle(orders: list[dict[str, Any]]) -> None:
-		for broken in [order for order in orders if not _has_valid_id(order)]:
-			counts.failed += 1
-			counts.errors.append(f"The shop returned an order without a valid id: {broken!r:.200}")
-		fresh = [order for order in orders if _has_valid_id(order) and _order_id(order) not in seen]
-		seen.update(_order_id(order) for order in fresh)
-		counts.fetched += len(fresh)
-		if not fresh:
-			return
-		if page_sink is not None:
-			page_sink(fresh)
-		else:
-			counts.add(sync_order_page(erp, client, settings, fresh, now=lambda: now))
-
-	window: dict[str, Any] = {"orderby": "id", "order": "asc"}
-	if since is not None:
-		window.update(modified_after=utc_iso(since - CURSOR_OVERLAP), dates_are_gmt="true")
-	complete = True
-	for params in (window, {**window, "status": "trash"}):
-		listed = 0
-		expected = None
-		for page in client.iter_pages("orders", params):
-			expected = page.total if expected is None else expected
-			listed += len(page.items)
-			handle(page.items)
-		# Orders trashed while we paged shift later pages left; a short count means we may
-		# have skipped one, so the cursor stays and the next run reads the window again.
-		if expected is not None and listed < expected:
-			complete = False
-
-	if since is not None:
-		modified = erp.sales_orders_modified_since(settings.name, since - CURSOR_OVERLAP)
-		missing = sorted({ref.woocommerce_id for ref in modified} - seen)
-		for batch in _chunks(missing, MAX_PER_PAGE):
-			orders = fetch_orders_by_id(client, batch)
-			handle(orders)
-
-	return RunResult(counts=counts, next_cursor=now if complete else None)
-
-
-def fetch_orders_by_id(client: WooCommerceClient, ids: list[int]) -> list[dict[str, Any]]:
-	"""include= leaves trashed orders out, so those are asked for again with status=trash."""
-	params = {"include": ids, "per_page": MAX_PER_PAGE, "orderby": "include"}
-	orders = client.get("orders", params)
-	found = {_order_id(order) for order in orders}
-	if len(found) < len(ids):
-		orders += client.get("orders", {**params, "status": "trash"})
-	return orders
 
 
 def sync_order_page(
@@ -368,8 +284,3 @@ def _has_valid_id(order: Any) -> bool:
 		return isinstance(order, dict) and int(order["id"]) > 0
 	except (KeyError, TypeError, ValueError):
 		return False
-
-
-def _chunks(values: list[int], size: int) -> Iterable[list[int]]:
-	for start in range(0, len(values), size):
-		yield values[start : start + size]

@@ -15,12 +15,8 @@ from woocommerce_fusion.engine.client import MAX_PER_PAGE, WooCommerceClient
 from woocommerce_fusion.engine.errors import ErrorKind, WooCommerceError
 from woocommerce_fusion.engine.ports import ErpPort
 from woocommerce_fusion.engine.settings import ServerSettings
-from woocommerce_fusion.engine.sync.orders import (
-	SyncCounts,
-	fetch_orders_by_id,
-	record_sync_error,
-	sync_order_page,
-)
+from woocommerce_fusion.engine.sync.listing import fetch_orders_by_id
+from woocommerce_fusion.engine.sync.orders import SyncCounts, record_sync_error, sync_order_page
 
 
 def retry_due_orders(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import get_system_timezone, now_datetime
+from frappe.utils import get_system_timezone, now_datetime, today
 
 from woocommerce_fusion.erp.connection import get_client, get_settings
 from woocommerce_fusion.testing.shop import TestShop
@@ -134,6 +134,35 @@ class TestWooCommerceServer(FrappeTestCase):
 		self.assertEqual(settings.last_synchronised_on, system.astimezone(timezone.utc))
 		self.assertTrue(settings.order_sync_enabled)
 		self.assertEqual(settings.delivery_lead_days, 3)
+
+	def test_order_sync_starts_on_a_day_that_the_settings_give_as_its_start_in_utc(self):
+		server = make_server(
+			last_synchronised_on="2026-11-01 10:00:00",
+			shop_synchronised_on="2026-11-01 09:40:00",
+			enable_order_sync=1,
+			synchronise_orders_from="2026-10-15",
+		)
+		settings = get_settings(server.name)
+		# The start of that day where the site is, as the moment WooCommerce compares.
+		midnight = datetime(2026, 10, 15, tzinfo=ZoneInfo(get_system_timezone()))
+		self.assertEqual(settings.orders_from, midnight.astimezone(timezone.utc))
+		system = datetime(2026, 11, 1, 9, 40, tzinfo=ZoneInfo(get_system_timezone()))
+		self.assertEqual(settings.shop_synchronised_on, system.astimezone(timezone.utc))
+
+	def test_order_sync_switched_on_without_a_start_day_starts_today(self):
+		server = make_server()
+		self.assertFalse(server.synchronise_orders_from)
+		server.enable_order_sync = 1
+		server.save()
+		self.assertEqual(str(server.synchronise_orders_from), today())
+		new = make_server("_Test WooCommerce Server New", enable_order_sync=1)
+		self.assertEqual(str(new.synchronise_orders_from), today())
+
+	def test_start_day_cannot_be_cleared_while_order_sync_is_on(self):
+		server = make_server(enable_order_sync=1, synchronise_orders_from="2026-10-15")
+		server.synchronise_orders_from = None
+		with self.assertRaises(frappe.ValidationError):
+			server.save()
 
 	def test_client(self):
 		server = make_server(verify_ssl=0, request_timeout=12)

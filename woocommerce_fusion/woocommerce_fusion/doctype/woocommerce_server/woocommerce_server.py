@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import escape_html
+from frappe.utils import escape_html, formatdate, today
 
 from woocommerce_fusion.engine.errors import FusionError, WooCommerceError
 from woocommerce_fusion.erp.connection import get_client
@@ -25,6 +25,7 @@ class WooCommerceServer(Document):
 		self.validate_request_timeout()
 		self.validate_tax_accounts()
 		self.validate_company_links()
+		self.validate_order_sync_start()
 
 	def on_update(self) -> None:
 		# A missing account or a wrong setting may be what the waiting orders failed on.
@@ -62,6 +63,28 @@ class WooCommerceServer(Document):
 						label, _(doctype), frappe.bold(name), frappe.bold(self.company)
 					)
 				)
+
+	def validate_order_sync_start(self) -> None:
+		"""Order sync needs the day it starts from, or its first run imports the shop's history.
+
+		Switched on without one, it starts today; cleared while it is on, it is refused.
+		"""
+		if not self.enable_order_sync or self.synchronise_orders_from:
+			return
+		if self.is_new() or self.has_value_changed("enable_order_sync"):
+			self.synchronise_orders_from = today()
+			frappe.msgprint(
+				_("Orders created from {0} on will be synchronised; older ones are left alone.").format(
+					frappe.bold(formatdate(self.synchronise_orders_from))
+				),
+				alert=True,
+			)
+			return
+		frappe.throw(
+			_("{0} is required while {1} is on.").format(
+				frappe.bold(_("Synchronise orders created on or after")), frappe.bold(_("Enable Order Sync"))
+			)
+		)
 
 	@frappe.whitelist()
 	def set_new_webhook_secret(self) -> None:

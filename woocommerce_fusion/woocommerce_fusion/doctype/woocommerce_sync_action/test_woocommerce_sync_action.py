@@ -9,19 +9,21 @@ of its webshops before it starts instead of relying on a rollback.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
-from woocommerce_fusion.engine.sync.orders import RunResult, SyncCounts
+from woocommerce_fusion.engine.sync.listing import ListingPosition, ListingWindow, RunResult
+from woocommerce_fusion.engine.sync.orders import SyncCounts
 from woocommerce_fusion.erp.times import system_to_utc
 from woocommerce_fusion.tasks import order_sync
 from woocommerce_fusion.testing.shop import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
 	DOCTYPE,
+	RUN_TIMEOUT,
 	STALE_AFTER,
 	State,
 	SyncType,
@@ -60,6 +62,7 @@ def make_server(title: str, url: str = "http://127.0.0.1:9", **values) -> str:
 			"consumer_key": DEFAULT_CONSUMER_KEY,
 			"consumer_secret": DEFAULT_CONSUMER_SECRET,
 			"last_synchronised_on": None,
+			"shop_synchronised_on": None,
 			**values,
 		}
 	)
@@ -87,6 +90,14 @@ def make_user(*roles: str) -> str:
 	return TEST_USER
 
 
+# The shop's clock, 20 minutes behind the site's, as its answers' Date header says.
+SHOP_CLOCK = datetime(2026, 11, 25, 8, 40, tzinfo=timezone.utc)
+
+
+class WorkerKilled(BaseException):
+	"""A worker killed by the system: no except Exception runs, the run stays In progress."""
+
+
 def failing_runner(action: frappe._dict) -> None:
 	raise ConnectionError("The shop is down")
 
@@ -101,7 +112,11 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 
 	def setUp(self) -> None:
 		clear_actions(SERVER, OTHER_SERVER)
-		frappe.db.set_value("WooCommerce Server", SERVER, {"enabled": 1, "last_synchronised_on": None})
+		frappe.db.set_value(
+			"WooCommerce Server",
+			SERVER,
+			{"enabled": 1, "last_synchronised_on": None, "shop_synchronised_on": None},
+		)
 		frappe.db.commit()
 
 	def tearDown(self) -> None:
@@ -324,7 +339,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 	def test_orders_run_fans_pages_out_to_jobs(self):
 		pages = [[{"id": n} for n in range(start, start + 3)] for start in (1, 4, 7)]
 
-		def listing(erp, client, settings, *, since, now, page_sink):
+		def listing(erp, client, settings, *, now, page_sink, **kwargs):
 			for page in pages:
 				page_sink(page)
 			return RunResult(counts=SyncCounts(fetched=9), next_cursor=now)
@@ -341,6 +356,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		jobs = [call.kwargs for call in enqueue.call_args_list]
 		self.assertEqual([job["orders"] for job in jobs], pages)
 		self.assertTrue(all(job["queue"] == "long" and job["action"] == name for job in jobs))
+		self.assertTrue(all(job["timeout"] == order_sync.PAGE_JOB_TIMEOUT for job in jobs))
 		doc = frappe.get_doc(DOCTYPE, name)
 		self.assertEqual((doc.state, doc.pages_expected, doc.pages_done), (State.IN_PROGRESS, 3, 0))
 		self.assertIsNone(self.cursor())
@@ -358,7 +374,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		since = datetime(2026, 11, 24, 9, 0, 0)
 		frappe.db.set_value("WooCommerce Server", SERVER, "last_synchronised_on", since)
 
-		def listing(erp, client, settings, *, since, now, page_sink):
+		def listing(erp, client, settings, *, now, page_sink, **kwargs):
 			page_sink([{"id": 1}, {"id": 2}])
 			return RunResult(counts=SyncCounts(fetched=2), next_cursor=now)
 
@@ -411,6 +427,119 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		self.assertTrue(all(call.kwargs["enqueue_after_commit"] for call in enqueue.call_args_list))
 		frappe.db.set_value("WooCommerce Server", SERVER, "enable_order_sync", 0)
 
+	# -- a run that died while it listed ---------------------------------------------------
+
+	def die_after_listing(self, name: str, pages: list[list[dict]]) -> ListingWindow:
+		"""Run the action with a listing that hands out `pages`, reporting each, and is then
+		killed as a worker is (no Python exception handler runs)."""
+		seen = {}
+
+		def listing(erp, client, settings, *, window, page_sink, on_page, **kwargs):
+			window.shop_until = SHOP_CLOCK
+			counts = SyncCounts()
+			for number, page in enumerate(pages, start=1):
+				counts.fetched += len(page)
+				page_sink(page)
+				on_page(window, ListingPosition("orders", number, counts.fetched, 500), counts)
+			seen["window"] = window
+			raise WorkerKilled
+
+		with (
+			patch.object(order_sync, "run_order_sync", side_effect=listing),
+			patch("frappe.enqueue"),
+			self.assertRaises(WorkerKilled),
+		):
+			run_sync_action(name)
+		frappe.db.rollback()
+		return seen["window"]
+
+	def test_listing_progress_is_committed_after_each_page_handed_out(self):
+		name = create_sync_action(SERVER, SyncType.ORDERS, synchronize_all=True)
+		frappe.db.commit()
+		window = self.die_after_listing(name, [[{"id": n}] for n in (1, 2, 3)])
+
+		doc = frappe.get_doc(DOCTYPE, name)
+		self.assertEqual(doc.state, State.IN_PROGRESS)
+		self.assertEqual(
+			ListingPosition.from_json(doc.listing_position), ListingPosition("orders", 3, 3, 500)
+		)
+		self.assertEqual(ListingWindow.from_json(doc.listing_window), window)
+		self.assertEqual((doc.pages_enqueued, doc.pages_expected, doc.fetched), (3, -1, 3))
+		self.assertEqual(system_to_utc(doc.shop_cursor_until), SHOP_CLOCK)
+
+	def test_a_run_that_died_while_listing_is_resumed_where_it_stopped(self):
+		name = create_sync_action(SERVER, SyncType.ORDERS)
+		frappe.db.commit()
+		window = self.die_after_listing(name, [[{"id": n}] for n in (1, 2, 3)])
+		# Two of its three page jobs were done before it died.
+		for _page in range(2):
+			record_page(name, SyncCounts(created=1))
+		frappe.db.commit()
+		# Not dead yet: a newer run gives way as before.
+		live = create_sync_action(SERVER, SyncType.ORDERS)
+		self.assertNotEqual(live, name)
+		self.assertIsNone(claim(live))
+		self.make_stale(name)
+
+		with patch("frappe.enqueue") as enqueue:
+			resumed = order_sync.start_order_sync(SERVER)
+		self.assertEqual(resumed, name, "the dead run is resumed, not started again")
+		self.assertEqual(enqueue.call_args.kwargs["action"], name)
+		self.assertEqual(state_of(name), State.NOT_PROCESSED)
+		frappe.db.commit()
+
+		def rest_of_listing(erp, client, settings, *, window, start, page_sink, on_page, **kwargs):
+			calls.update(window=window, start=start)
+			for page in ([{"id": 4}], [{"id": 5}]):
+				page_sink(page)
+			return RunResult(
+				counts=SyncCounts(fetched=2),
+				next_cursor=window.site_until,
+				next_shop_cursor=window.shop_until,
+			)
+
+		calls = {}
+		with (
+			patch.object(order_sync, "run_order_sync", side_effect=rest_of_listing),
+			patch("frappe.enqueue") as enqueue,
+		):
+			run_sync_action(name)
+		self.assertEqual(calls["start"], ListingPosition("orders", 3, 3, 500))
+		self.assertEqual(calls["window"], window)
+		self.assertEqual([job.kwargs["orders"] for job in enqueue.call_args_list], [[{"id": 4}], [{"id": 5}]])
+		doc = frappe.get_doc(DOCTYPE, name)
+		# The fan-in waits for the page job that was queued before the death, and the new ones.
+		self.assertEqual((doc.state, doc.pages_expected, doc.pages_done), (State.IN_PROGRESS, 5, 2))
+		for _page in range(3):
+			record_page(name, SyncCounts(created=1))
+		doc.reload()
+		self.assertEqual((doc.state, doc.fetched, doc.created), (State.COMPLETED, 5, 5))
+		# The cursors move to where the run began, on the site's clock and on the shop's.
+		self.assertEqual(system_to_utc(self.cursor()), window.site_until)
+		shop_cursor = frappe.db.get_value("WooCommerce Server", SERVER, "shop_synchronised_on")
+		self.assertEqual(system_to_utc(shop_cursor), SHOP_CLOCK)
+
+	def test_a_run_whose_listing_had_closed_is_not_resumed(self):
+		name = self.start()
+		set_cursor_until(name, datetime(2026, 11, 25, 10, 0, 0))
+		frappe.db.set_value(DOCTYPE, name, "listing_position", ListingPosition("orders", 2).to_json())
+		close_listing(name, pages_expected=2, counts=SyncCounts(fetched=200))
+		self.make_stale(name)
+		newer = create_sync_action(SERVER, SyncType.ORDERS)
+		self.assertNotEqual(newer, name)
+		self.assertEqual(state_of(name), State.ABORTED)
+
+	def test_a_failed_order_does_not_hold_the_cursor(self):
+		name = self.start()
+		set_cursor_until(name, datetime(2026, 11, 25, 10, 0, 0))
+		close_listing(name, pages_expected=1, counts=SyncCounts(fetched=2))
+		frappe.db.commit()
+		failing = SyncCounts(created=1, failed=1, errors=["Order 6: The shop is unavailable (503)"])
+		with patch.object(order_sync, "sync_order_page", return_value=failing):
+			order_sync.process_order_page(name, SERVER, [{"id": 5}, {"id": 6}])
+		self.assertEqual(state_of(name), State.COMPLETED)
+		self.assertEqual(self.cursor(), datetime(2026, 11, 25, 10, 0, 0))
+
 	# -- permissions ---------------------------------------------------------------------------
 
 	def test_synchronize_now_starts_a_run(self):
@@ -418,6 +547,10 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 			name = synchronize_now(SERVER, SyncType.ORDERS, 1)
 		self.assertEqual(frappe.db.get_value(DOCTYPE, name, "synchronize_all"), "Yes")
 		self.assertEqual(enqueue.call_args.kwargs["action"], name)
+		# Below STALE_AFTER, so a run found stale has no job of it still running.
+		self.assertEqual(enqueue.call_args.kwargs["timeout"], RUN_TIMEOUT)
+		self.assertLess(RUN_TIMEOUT, STALE_AFTER.total_seconds())
+		self.assertLess(order_sync.PAGE_JOB_TIMEOUT, STALE_AFTER.total_seconds())
 
 	def test_synchronize_now_refuses_a_user_without_the_roles(self):
 		frappe.set_user(make_user())

@@ -60,12 +60,28 @@ RUNNERS = {
 	SyncType.ONE_ORDER: "woocommerce_fusion.tasks.order_sync.run_one_order",
 }
 
-# The WooCommerce Server field that a completed run of the type moves forward to cursor_until.
-CURSOR_FIELDS = {SyncType.ORDERS: "last_synchronised_on"}
+# The WooCommerce Server fields that a completed run of the type moves forward, each to the
+# action's field beside it: the ERPNext-side cursor on the site's clock, the shop's listing
+# cursor on the shop's own clock.
+CURSOR_FIELDS = {
+	SyncType.ORDERS: (
+		("last_synchronised_on", "cursor_until"),
+		("shop_synchronised_on", "shop_cursor_until"),
+	)
+}
 
-# A run that has made no progress (no page finished) for this long is taken to be dead: its
-# worker was killed or its jobs were lost. A newer run may then take over.
+# A run that has made no progress (no page listed or finished) for this long is taken to be
+# dead: its worker was killed or its jobs were lost. Every job of a run has a timeout below this
+# (see JOB_TIMEOUTS and the page jobs'), so no job of a run found stale can still be running.
 STALE_AFTER = timedelta(hours=2)
+
+# RQ's timeout of the job that runs an action, in seconds. A full run only lists and hands out
+# pages (500 pages of a 50,000-order shop take about 15 minutes at a real shop's second a page);
+# an hour leaves room for a slow shop and a resumed run goes on where a killed one stopped. A
+# single request reads one order with retries bounded to two minutes a call.
+RUN_TIMEOUT = 60 * 60
+JOB_TIMEOUTS = {SyncType.ORDERS: RUN_TIMEOUT, SyncType.ITEMS: RUN_TIMEOUT}
+SINGLE_REQUEST_TIMEOUT = 10 * 60
 
 # How many error lines one page or run adds to the action's error text.
 MAX_ERROR_LINES = 20
@@ -91,7 +107,16 @@ def create_sync_action(
 	synchronize_all: bool = False,
 	reference: str | int | None = None,
 ) -> str:
-	"""Queue a run (state Not processed) and supersede what it makes pointless."""
+	"""Queue a run (state Not processed) and supersede what it makes pointless.
+
+	A run of the same shop that died while it listed is resumed instead (its name is returned):
+	it goes on from the last page it handed out, in the window it started with.
+	"""
+	if sync_type in SyncType.EXCLUSIVE:
+		resumable = resumable_run(server, sync_type, covers_all=bool(synchronize_all))
+		if resumable:
+			resume(resumable)
+			return resumable
 	doc = frappe.get_doc(
 		{
 			"doctype": DOCTYPE,
@@ -140,12 +165,66 @@ def stale_runs(server: str, sync_type: str, *, exclude: str | None = None) -> li
 	)
 
 
-def enqueue_sync_action(name: str, *, queue: str = "long", job_id: str | None = None) -> None:
+def resumable_run(server: str, sync_type: str, *, covers_all: bool) -> str | None:
+	"""The shop's latest run (leaving out those that gave way or never started) when it stopped
+	in the middle of its listing and can go on.
+
+	Its listing is still open (pages_expected -1) and it stored how far it got, and it is dead:
+	stale (its worker was killed), failed (its job timed out, or the shop stopped answering), or
+	already resumed and waiting for a worker. A run whose listing had closed lost page jobs that
+	nobody can name again: a new run reads its window instead. A "Synchronize all" request
+	resumes only a run that synchronises all too.
+	"""
+	latest = frappe.get_all(
+		DOCTYPE,
+		filters={
+			"woocommerce_server": server,
+			"sync_type": sync_type,
+			"state": ("not in", (State.ABORTED, State.WEBSHOP_NOT_FOUND)),
+		},
+		fields=["name", "state", "synchronize_all", "pages_expected", "listing_position", "modified"],
+		order_by="creation desc",
+		limit=1,
+	)
+	if not latest:
+		return None
+	run = latest[0]
+	if not run.listing_position or cint(run.pages_expected) >= 0:
+		return None
+	if covers_all and run.synchronize_all != "Yes":
+		return None
+	dead = run.state == State.IN_PROGRESS and run.modified < now_datetime() - STALE_AFTER
+	return run.name if dead or run.state in (State.NOT_PROCESSED, State.FAILED) else None
+
+
+def resume(name: str) -> None:
+	"""Queue a dead run again; claim() then keeps what it counted and where its listing got."""
+	_lock(name)
+	frappe.db.sql(
+		f"""update `tab{DOCTYPE}` set state = %(state)s, completed_on = null, modified = %(now)s,
+			error = concat(coalesce(error, ''), %(note)s)
+		where name = %(name)s""",
+		{
+			"state": State.NOT_PROCESSED,
+			"now": now_datetime(),
+			"note": _("Resumed from where its listing stopped.") + "\n",
+			"name": name,
+		},
+	)
+
+
+def enqueue_sync_action(
+	name: str, *, queue: str = "long", job_id: str | None = None, timeout: int | None = None
+) -> None:
 	"""Run the action in a worker once the transaction that queued it has committed."""
+	if timeout is None:
+		sync_type = frappe.db.get_value(DOCTYPE, name, "sync_type")
+		timeout = JOB_TIMEOUTS.get(sync_type, SINGLE_REQUEST_TIMEOUT)
 	frappe.enqueue(
 		"woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action.run_sync_action",
 		queue=queue,
 		job_id=job_id,
+		timeout=timeout,
 		enqueue_after_commit=True,
 		action=name,
 	)
@@ -208,7 +287,15 @@ def claim(name: str) -> frappe._dict | None:
 	action = frappe.db.get_value(
 		DOCTYPE,
 		name,
-		["name", "woocommerce_server", "sync_type", "synchronize_all", "reference", "state"],
+		[
+			"name",
+			"woocommerce_server",
+			"sync_type",
+			"synchronize_all",
+			"reference",
+			"state",
+			"listing_position",
+		],
 		as_dict=True,
 		for_update=True,
 	)
@@ -245,7 +332,21 @@ def claim(name: str) -> frappe._dict | None:
 			abort([name], _("Synchronisation {0} for this webshop was still running.").format(running[0]))
 			frappe.db.commit()
 			return None
-	_set(name, state=State.IN_PROGRESS, started_on=now, pages_expected=-1, pages_done=0, cursor_until=None)
+	if action.listing_position:
+		# Resumed: the pages it handed out before are still counted by the fan-in, and its
+		# cursors are the ones of the window it started with.
+		_set(name, state=State.IN_PROGRESS)
+	else:
+		_set(
+			name,
+			state=State.IN_PROGRESS,
+			started_on=now,
+			pages_expected=-1,
+			pages_done=0,
+			pages_enqueued=0,
+			cursor_until=None,
+			shop_cursor_until=None,
+		)
 	frappe.db.commit()
 	action.state = State.IN_PROGRESS
 	return action
@@ -258,8 +359,10 @@ def abort(names: Iterable[str], reason: str) -> None:
 
 
 def mark_failed(name: str, error: str) -> None:
-	"""The run as a whole failed (the shop unreachable, a setting missing): its cursor stays."""
-	_set(name, state=State.FAILED, completed_on=now_datetime(), error=error, cursor_until=None)
+	"""The run as a whole failed (the shop unreachable, a setting missing): the shop's cursors
+	stay, because only finalise() moves them and it never completes a failed run. The run keeps
+	its own cursor_until for when a later run resumes its listing."""
+	_set(name, state=State.FAILED, completed_on=now_datetime(), error=error)
 
 
 def set_cursor_until(name: str, until: datetime | None) -> None:
@@ -269,14 +372,65 @@ def set_cursor_until(name: str, until: datetime | None) -> None:
 	frappe.db.commit()
 
 
-def close_listing(name: str, *, pages_expected: int, counts, cursor_complete: bool = True) -> bool:
-	"""The dispatcher's half of the fan-in: how many pages it handed out, what it counted itself
-	(fetched orders, broken rows, a page processed inline), and whether the run saw everything."""
+def listing_state(name: str) -> tuple[str, str, int] | None:
+	"""The stored window, position and pages handed out of a run that is resumed; else None."""
+	row = frappe.db.get_value(
+		DOCTYPE, name, ["listing_window", "listing_position", "pages_enqueued"], as_dict=True
+	)
+	if not row or not row.listing_window or not row.listing_position:
+		return None
+	return row.listing_window, row.listing_position, cint(row.pages_enqueued)
+
+
+def record_listing(
+	name: str,
+	*,
+	window: str,
+	position: str,
+	pages_enqueued: int,
+	counts,
+	shop_cursor_until: datetime | None,
+) -> None:
+	"""How far the listing got, committed after each page handed out, with what the dispatcher
+	counted since the last call: a run that dies goes on from here (see resumable_run)."""
+	_add_counts(name, counts, pages=0, drop_cursor=False)
+	# The shop's cursor is set only while the run still may move its cursors: a page job that
+	# failed as a whole dropped both, and a later page must not bring the shop's one back.
+	frappe.db.sql(
+		f"""update `tab{DOCTYPE}` set listing_window = %(window)s, listing_position = %(position)s,
+			pages_enqueued = %(pages)s,
+			shop_cursor_until = case when cursor_until is null then null else %(shop)s end
+		where name = %(name)s""",
+		{
+			"window": window,
+			"position": position,
+			"pages": pages_enqueued,
+			"shop": shop_cursor_until,
+			"name": name,
+		},
+	)
+	frappe.db.commit()
+
+
+def close_listing(
+	name: str,
+	*,
+	pages_expected: int,
+	counts,
+	cursor_complete: bool = True,
+	shop_cursor_until: datetime | None = None,
+) -> bool:
+	"""The dispatcher's half of the fan-in: how many pages it handed out (a resumed run's
+	included), what it counted itself (fetched orders, broken rows, a page processed inline),
+	whether its listing saw everything, and the shop's clock when the listing began."""
 	_lock(name)
 	_add_counts(name, counts, pages=0, drop_cursor=not cursor_complete)
 	frappe.db.sql(
-		f"update `tab{DOCTYPE}` set pages_expected = %(pages)s where name = %(name)s",
-		{"pages": pages_expected, "name": name},
+		f"""update `tab{DOCTYPE}` set pages_expected = %(pages)s, pages_enqueued = %(pages)s,
+			shop_cursor_until = case when cursor_until is null then null
+				else coalesce(%(shop)s, shop_cursor_until) end
+		where name = %(name)s""",
+		{"pages": pages_expected, "shop": shop_cursor_until, "name": name},
 	)
 	return finalise(name)
 
@@ -297,8 +451,9 @@ def finalise(name: str) -> bool:
 	"""In progress -> Completed when every page is done; True for the one caller that did it.
 
 	The caller holds the row lock, so of the dispatcher and the page jobs exactly one sees the
-	last page done while the run is still In progress. The shop's cursor moves only then, and
-	only when no part of the run said it missed something.
+	last page done while the run is still In progress. The shop's cursors move only then, and
+	only when the listing was complete and no page job failed as a whole; single orders that
+	failed do not hold them (they wait on their own rows).
 	"""
 	row = _lock(name)
 	if row is None or row.state != State.IN_PROGRESS:
@@ -306,9 +461,9 @@ def finalise(name: str) -> bool:
 	if row.pages_expected < 0 or row.pages_done < row.pages_expected:
 		return False
 	_set(name, state=State.COMPLETED, completed_on=now_datetime())
-	cursor_field = CURSOR_FIELDS.get(row.sync_type)
-	if cursor_field and row.cursor_until:
-		move_cursor(row.woocommerce_server, cursor_field, row.cursor_until)
+	for server_field, action_field in CURSOR_FIELDS.get(row.sync_type, ()):
+		if row.get(action_field):
+			move_cursor(row.woocommerce_server, server_field, row[action_field])
 	return True
 
 
@@ -324,7 +479,8 @@ def move_cursor(server: str, fieldname: str, until: datetime) -> None:
 
 def _lock(name: str) -> frappe._dict | None:
 	rows = frappe.db.sql(
-		f"""select name, state, sync_type, woocommerce_server, pages_expected, pages_done, cursor_until
+		f"""select name, state, sync_type, woocommerce_server, pages_expected, pages_done, cursor_until,
+			shop_cursor_until
 		from `tab{DOCTYPE}` where name = %s for update""",
 		(name,),
 		as_dict=True,
@@ -352,6 +508,7 @@ def _add_counts(name: str, counts, *, pages: int, drop_cursor: bool) -> None:
 			failed = failed + %(failed)s,
 			error = concat(coalesce(error, ''), %(errors)s),
 			cursor_until = case when %(drop_cursor)s = 1 then null else cursor_until end,
+			shop_cursor_until = case when %(drop_cursor)s = 1 then null else shop_cursor_until end,
 			modified = %(now)s
 		where name = %(name)s""",
 		values,
