@@ -22,6 +22,7 @@ from woocommerce_fusion.tasks import order_sync
 from woocommerce_fusion.testing.shop import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
 	DOCTYPE,
+	RUNNERS,
 	STALE_AFTER,
 	State,
 	SyncType,
@@ -237,10 +238,18 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		self.assertTrue(frappe.db.exists("Error Log", {"reference_name": str(name)}))
 
 	def test_type_without_runner_fails_clearly(self):
-		name = create_sync_action(SERVER, SyncType.STOCK)
-		run_sync_action(name)
+		# As a row of a type that an older version offered would.
+		name = create_sync_action(SERVER, SyncType.ORDERS)
+		with patch.dict(RUNNERS, {}, clear=True):
+			run_sync_action(name)
 		self.assertEqual(state_of(name), State.FAILED)
-		self.assertIn("Stock", frappe.db.get_value(DOCTYPE, name, "error"))
+		self.assertIn("Orders", frappe.db.get_value(DOCTYPE, name, "error"))
+
+	def test_only_types_that_run_are_offered(self):
+		options = frappe.get_meta(DOCTYPE).get_field("sync_type").options.split("\n")
+		self.assertEqual(sorted(options), sorted(RUNNERS))
+		with self.assertRaises(frappe.ValidationError):
+			create_sync_action(SERVER, "Stock")
 
 	# -- fan-in ------------------------------------------------------------------------------
 
