@@ -384,6 +384,22 @@ def test_request_log_is_cleared_by_log_settings():
 	assert [a.arg for a in method.args.args] == ["days"]
 
 
+def permissions_of(doctype: str, role: str) -> list[dict[str, Any]]:
+	return [perm for perm in our_doctypes()[doctype][1]["permissions"] if perm["role"] == role]
+
+
+def test_order_sync_user_syncs_orders_but_never_sees_a_server():
+	"""The role queues a sync of an order by its right to write the order's row; the shop's keys
+	and settings stay with the WooCommerce Manager."""
+	role = "WooCommerce Order Sync User"
+	(order_sync,) = permissions_of("WooCommerce Order Sync", role)
+	assert order_sync.get("read") and order_sync.get("write")
+	assert not (order_sync.get("create") or order_sync.get("delete"))
+	assert permissions_of("WooCommerce Server", role) == []
+	(sync_action,) = permissions_of("WooCommerce Sync Action", role)
+	assert not (sync_action.get("create") or sync_action.get("write") or sync_action.get("delete"))
+
+
 def python_sources() -> str:
 	"""The app's own Python outside its tests."""
 	return "\n".join(path.read_text() for path in APP.glob("**/*.py") if not path.name.startswith("test_"))

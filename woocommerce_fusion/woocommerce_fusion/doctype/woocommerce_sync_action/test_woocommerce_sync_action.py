@@ -30,6 +30,7 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.wooco
 	close_listing,
 	create_sync_action,
 	finalise,
+	order_sync_enabled,
 	record_page,
 	run_sync_action,
 	set_cursor_until,
@@ -57,6 +58,7 @@ def make_server(title: str, url: str = "http://127.0.0.1:9", **values) -> str:
 			# Set, or Frappe fills in the user's default warehouse of another company.
 			"default_warehouse": f"Stores - {ABBR}",
 			"enabled": 1,
+			"enable_order_sync": 1,
 			"request_timeout": 10,
 			"consumer_key": DEFAULT_CONSUMER_KEY,
 			"consumer_secret": DEFAULT_CONSUMER_SECRET,
@@ -251,6 +253,19 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		with self.assertRaises(frappe.ValidationError):
 			create_sync_action(SERVER, "Stock")
 
+	# -- the server's switches -----------------------------------------------------------------
+
+	def test_order_sync_needs_the_server_enabled_and_its_order_sync_on(self):
+		# The rollback of the test does not reach the document cache.
+		self.addCleanup(frappe.clear_document_cache, "WooCommerce Server", SERVER)
+		server = frappe.get_doc("WooCommerce Server", SERVER)
+		self.assertTrue(order_sync_enabled(SERVER))
+		# Saved as the form saves it, which is what clears the cached value.
+		for values in ({"enable_order_sync": 0}, {"enable_order_sync": 1, "enabled": 0}):
+			server.update(values)
+			server.save(ignore_permissions=True)
+			self.assertFalse(order_sync_enabled(SERVER), values)
+
 	# -- fan-in ------------------------------------------------------------------------------
 
 	def cursor(self) -> datetime | None:
@@ -433,6 +448,15 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		with self.assertRaises(frappe.PermissionError), patch("frappe.enqueue"):
 			synchronize_now(SERVER, SyncType.ORDERS, 0)
 		frappe.set_user("Administrator")
+		self.assertFalse(frappe.db.exists(DOCTYPE, {"woocommerce_server": SERVER}))
+
+	def test_synchronize_now_refuses_a_server_whose_order_sync_is_off(self):
+		frappe.db.set_value("WooCommerce Server", SERVER, "enable_order_sync", 0)
+		frappe.clear_document_cache("WooCommerce Server", SERVER)
+		self.addCleanup(frappe.clear_document_cache, "WooCommerce Server", SERVER)
+		with self.assertRaises(frappe.ValidationError), patch("frappe.enqueue") as enqueue:
+			synchronize_now(SERVER, SyncType.ORDERS, 0)
+		enqueue.assert_not_called()
 		self.assertFalse(frappe.db.exists(DOCTYPE, {"woocommerce_server": SERVER}))
 
 	def test_synchronize_now_refuses_single_requests(self):

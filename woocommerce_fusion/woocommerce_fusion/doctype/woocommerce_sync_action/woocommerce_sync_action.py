@@ -136,12 +136,15 @@ def stale_runs(server: str, sync_type: str, *, exclude: str | None = None) -> li
 	)
 
 
-def enqueue_sync_action(name: str, *, queue: str = "long", job_id: str | None = None) -> None:
+def enqueue_sync_action(
+	name: str, *, queue: str = "long", job_id: str | None = None, timeout: int | None = None
+) -> None:
 	"""Run the action in a worker once the transaction that queued it has committed."""
 	frappe.enqueue(
 		"woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action.run_sync_action",
 		queue=queue,
 		job_id=job_id,
+		timeout=timeout,
 		enqueue_after_commit=True,
 		action=name,
 	)
@@ -190,6 +193,26 @@ def own_sync() -> Iterator[None]:
 
 def in_own_sync() -> bool:
 	return bool(frappe.flags.get(SYNC_FLAG))
+
+
+def order_sync_enabled(server: str) -> bool:
+	"""Whether the shop's orders may be synced at all: the server is enabled and its order sync is on.
+
+	Read from the document cache, because the Sales Order hooks ask on every save of a web order;
+	saving the server clears it.
+	"""
+	values = frappe.get_cached_value(SERVER_DOCTYPE, server, ["enabled", "enable_order_sync"], as_dict=True)
+	return bool(values and cint(values.enabled) and cint(values.enable_order_sync))
+
+
+def check_order_sync_enabled(server: str) -> None:
+	if not order_sync_enabled(server):
+		frappe.throw(
+			_(
+				"Order sync is off for WooCommerce Server {0}: it is disabled or its Enable Order Sync is not set."
+			).format(server),
+			title=_("Order sync is off"),
+		)
 
 
 # -- state transitions -----------------------------------------------------------------------
@@ -389,6 +412,7 @@ def synchronize_now(server: str, sync_type: str = SyncType.ORDERS, synchronize_a
 		frappe.throw(_("Synchronisations of type {0} cannot be started here.").format(_(sync_type)))
 	if not frappe.db.exists(SERVER_DOCTYPE, server):
 		frappe.throw(_("WooCommerce Server {0} does not exist.").format(server), frappe.DoesNotExistError)
+	check_order_sync_enabled(server)
 	name = create_sync_action(server, sync_type, synchronize_all=bool(cint(synchronize_all)))
 	enqueue_sync_action(name)
 	return name
