@@ -384,6 +384,67 @@ def test_request_log_is_cleared_by_log_settings():
 	assert [a.arg for a in method.args.args] == ["days"]
 
 
+def permissions_of(doctype: str, role: str) -> list[dict[str, Any]]:
+	return [perm for perm in our_doctypes()[doctype][1]["permissions"] if perm["role"] == role]
+
+
+def test_order_sync_user_syncs_orders_but_never_sees_a_server():
+	"""The role queues a sync of an order by its right to write the order's row; the shop's keys
+	and settings stay with the WooCommerce Manager."""
+	role = "WooCommerce Order Sync User"
+	(order_sync,) = permissions_of("WooCommerce Order Sync", role)
+	assert order_sync.get("read") and order_sync.get("write")
+	assert not (order_sync.get("create") or order_sync.get("delete"))
+	assert permissions_of("WooCommerce Server", role) == []
+	(sync_action,) = permissions_of("WooCommerce Sync Action", role)
+	assert not (sync_action.get("create") or sync_action.get("write") or sync_action.get("delete"))
+
+
+def python_sources() -> str:
+	"""The app's own Python outside its tests."""
+	return "\n".join(path.read_text() for path in APP.glob("**/*.py") if not path.name.startswith("test_"))
+
+
+def test_every_server_switch_is_read_by_the_app():
+	"""An "Enable ..." setting that nothing reads would only pretend to do something."""
+	switches = [name for name in fields_of("WooCommerce Server") if name.startswith("enable_")]
+	assert switches
+	sources = python_sources()
+	assert [name for name in switches if f'"{name}"' not in sources and f".{name}" not in sources] == []
+
+
+def test_the_webhook_secret_stays_hidden_until_webhooks_exist():
+	fields = {df["fieldname"]: df for df in our_doctypes()["WooCommerce Server"][1]["fields"]}
+	assert fields["webhook_secret"]["fieldtype"] == "Password"
+	for name in ("webhooks_section", "webhook_secret", "generate_webhook_secret"):
+		assert fields[name].get("hidden") == 1, name
+
+
+def sync_action_controller() -> ast.Module:
+	path, _data = our_doctypes()["WooCommerce Sync Action"]
+	return ast.parse(path.with_suffix(".py").read_text())
+
+
+def test_every_sync_type_offered_has_a_runner():
+	tree = sync_action_controller()
+	(sync_type,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "SyncType"]
+	values = {
+		node.targets[0].id: node.value.value
+		for node in sync_type.body
+		if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+	}
+	(runners,) = [
+		node.value
+		for node in tree.body
+		if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "RUNNERS"
+	]
+	with_runner = {values[key.attr] for key in runners.keys}
+	fields = {df["fieldname"]: df for df in our_doctypes()["WooCommerce Sync Action"][1]["fields"]}
+	offered = set(fields["sync_type"]["options"].split("\n"))
+	assert offered == set(values.values()) == with_runner
+	assert [problem for problem in (resolve(v.value) for v in runners.values) if problem] == []
+
+
 # -- the checkers find what they are meant to find -------------------------------------------
 
 

@@ -27,17 +27,17 @@ ignore_links_on_delete = ["WooCommerce Request Log"]
 
 # Order sync
 # ----------
-# Changes to a web order's Sales Order reach the shop through a background sync of that order.
-# on_change is needed for closing and cancelling, which ERPNext writes with db_set.
+# Changes to a web order's Sales Order reach the shop through a background sync of that order;
+# onload tells the form whether to offer the manual sync.
 
 doc_events = {
 	"Sales Order": {
 		# WooCommerce Status remembers when it changed: ERPNext's side of the status merge.
 		"validate": "woocommerce_fusion.erp.sales_order_status.stamp_status_change",
 		"before_update_after_submit": "woocommerce_fusion.erp.sales_order_status.stamp_status_change",
+		"onload": "woocommerce_fusion.erp.sales_order_hooks.onload",
 		"on_submit": "woocommerce_fusion.erp.sales_order_hooks.on_submit",
 		"on_update_after_submit": "woocommerce_fusion.erp.sales_order_hooks.on_update_after_submit",
-		"on_change": "woocommerce_fusion.erp.sales_order_hooks.on_change",
 	}
 }
 

@@ -21,7 +21,8 @@ JOB_METHOD_PREFIX = "woocommerce_fusion."
 ROLES = (
 	# configures WooCommerce Servers and reads every log of the sync
 	"WooCommerce Manager",
-	# follows the order sync and retries, reruns or marks orders as synced
+	# follows the order sync and queues single orders again ("Sync this Order"); may not open
+	# the WooCommerce Servers, whose keys and settings stay with the manager
 	"WooCommerce Order Sync User",
 )
 

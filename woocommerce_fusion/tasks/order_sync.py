@@ -31,6 +31,7 @@ from woocommerce_fusion.erp.connection import get_client, get_settings
 from woocommerce_fusion.erp.times import utc_to_system
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
 	COUNT_FIELDS,
+	State,
 	SyncType,
 	add_counts,
 	close_listing,
@@ -41,7 +42,6 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.wooco
 	own_sync,
 	record_listing,
 	record_page,
-	run_sync_action,
 	set_cursor_until,
 )
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
@@ -242,40 +242,59 @@ def process_order_page(action: str, server: str, orders: list[dict[str, Any]]) -
 # -- one order ----------------------------------------------------------------------------------
 
 
-def sync_one_order(server: str, woocommerce_id: int) -> str:
-	"""Sync one order now, in this process, recorded as a "One order" run; returns its name.
+# A one-order run makes a few calls to the shop, each bounded by the client's retry budget and the
+# server's request timeout, and writes one Sales Order; a run that takes longer is stuck.
+ONE_ORDER_TIMEOUT = 600
 
-	For buttons: it commits, so it must not run inside a transaction that may still roll back.
+
+def enqueue_one_order(server: str, woocommerce_id: int) -> str:
+	"""Queue a sync of one order, to start once the current transaction commits; returns the
+	"One order" Sync Action that records it. For hooks and buttons alike: neither may hold a web
+	request (and its database locks) while the shop answers.
+
+	An order whose job is still waiting keeps it, and its action is returned: the job reads the
+	order when it starts, so it sees this change too. The job id only saves that work and a double
+	click; two runs of one order at once are kept apart by the lock on its sync row.
 	"""
-	name = create_sync_action(server, SyncType.ONE_ORDER, reference=cint(woocommerce_id))
-	frappe.db.commit()
-	run_sync_action(name)
-	return name
-
-
-def enqueue_one_order(server: str, woocommerce_id: int) -> str | None:
-	"""Queue a sync of one order once the current transaction commits; for document hooks.
-
-	A job already waiting for the same order will read the change too, so none is added. This
-	only saves work; two runs of one order at once are kept apart by the lock on its sync row.
-	"""
-	key = (server, cint(woocommerce_id))
-	scheduled = frappe.flags.setdefault("woocommerce_orders_scheduled", set())
+	woocommerce_id = cint(woocommerce_id)
+	key = (server, woocommerce_id)
+	scheduled = frappe.flags.setdefault("woocommerce_orders_scheduled", {})
 	if key in scheduled:
-		return None
-	job_id = f"woocommerce_fusion::order::{server}::{cint(woocommerce_id)}"
+		return scheduled[key]
+	job_id = f"woocommerce_fusion::order::{server}::{woocommerce_id}"
 	job = get_job(job_id)
 	status = job.get_status() if job else None
-	if status == JobStatus.QUEUED:
-		return None
-	if job and status != JobStatus.STARTED:
+	waiting = waiting_one_order(server, woocommerce_id) if status == JobStatus.QUEUED else None
+	if waiting:
+		scheduled[key] = waiting
+		return waiting
+	if job and status not in (JobStatus.QUEUED, JobStatus.STARTED):
 		# RQ keeps finished jobs for a while; a new job under the same id must replace it.
 		job.delete()
-	name = create_sync_action(server, SyncType.ONE_ORDER, reference=cint(woocommerce_id))
-	# A running job may have read the order before this change: queue one more behind it.
-	enqueue_sync_action(name, queue="default", job_id=None if status == JobStatus.STARTED else job_id)
-	scheduled.add(key)
+		job = None
+	name = create_sync_action(server, SyncType.ONE_ORDER, reference=woocommerce_id)
+	# A running job may have read the order before this change: one more goes behind it, under an
+	# id of its own, so that it does not overwrite the job that holds the id.
+	enqueue_sync_action(name, queue="default", job_id=None if job else job_id, timeout=ONE_ORDER_TIMEOUT)
+	scheduled[key] = name
 	return name
+
+
+def waiting_one_order(server: str, woocommerce_id: int) -> str | None:
+	"""The newest "One order" run of the order that no job has started yet."""
+	names = frappe.get_all(
+		SYNC_ACTION,
+		filters={
+			"woocommerce_server": server,
+			"sync_type": SyncType.ONE_ORDER,
+			"reference": str(woocommerce_id),
+			"state": State.NOT_PROCESSED,
+		},
+		pluck="name",
+		order_by="creation desc",
+		limit=1,
+	)
+	return names[0] if names else None
 
 
 def run_one_order(action: frappe._dict) -> None:

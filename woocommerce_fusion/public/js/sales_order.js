@@ -3,37 +3,30 @@
 
 frappe.ui.form.on("Sales Order", {
 	refresh(frm) {
-		// Only web orders have a counterpart in a shop.
-		if (frm.is_new() || !frm.doc.woocommerce_server || !frm.doc.woocommerce_id) return;
+		// Set by the app's onload hook for web orders the user may sync, of shops that sync orders.
+		if (frm.is_new() || !frm.doc.__onload?.woocommerce_can_sync) return;
 		frm.add_custom_button(
 			__("Sync this Order with WooCommerce"),
 			() => {
-				frappe.call({
-					method: "woocommerce_fusion.erp.sales_order_hooks.sync_sales_order",
-					args: { name: frm.doc.name },
-					freeze: true,
-					freeze_message: __("Synchronising with WooCommerce..."),
-					callback: ({ message }) => {
-						woocommerce_fusion_show_sync_result(message);
-						frm.reload_doc();
-					},
-				});
+				frappe
+					.call({
+						method: "woocommerce_fusion.erp.sales_order_hooks.sync_sales_order",
+						args: { name: frm.doc.name },
+						freeze: true,
+					})
+					.then(({ message: action }) => {
+						const link = frappe.utils.get_form_link(
+							"WooCommerce Sync Action",
+							action.name,
+							true
+						);
+						frappe.show_alert({
+							message: __("Queued: WooCommerce Sync Action {0}", [link]),
+							indicator: "blue",
+						});
+					});
 			},
 			__("Actions")
 		);
 	},
 });
-
-function woocommerce_fusion_show_sync_result(action) {
-	if (!action) return;
-	const link = frappe.utils.get_form_link("WooCommerce Sync Action", action.name, true);
-	if (action.state === "Completed") {
-		frappe.show_alert({ message: __("Synchronised ({0})", [link]), indicator: "green" });
-	} else {
-		frappe.msgprint({
-			title: __("Synchronisation {0}", [__(action.state)]),
-			message: [link, frappe.utils.escape_html(action.error || "")].join("<br>"),
-			indicator: "red",
-		});
-	}
-}

@@ -7,12 +7,12 @@ one order, nothing is written, and every entry point checks permissions itself."
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import frappe
 from frappe.desk import reportview
+from frappe.desk.form.load import run_onload
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_system_timezone
 
@@ -258,19 +258,19 @@ class TestWooCommerceOrderFromShop(FrappeTestCase):
 		with self.assertRaises(frappe.ValidationError):
 			frappe.get_doc(DOCTYPE, order_name(SERVER, 999_999))
 
-	def test_sync_button_runs_the_one_order_sync(self):
-		with (
-			patch(
-				"woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order.woocommerce_order.sync_one_order",
-				return_value="1",
-			) as sync,
-			patch(
-				"woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order.woocommerce_order.summary",
-				side_effect=lambda name: SimpleNamespace(name=name),
-			),
-		):
-			sync_woocommerce_order(order_name(SERVER, self.ids[0]))
-		sync.assert_called_once_with(SERVER, self.ids[0])
+	def test_sync_button_queues_the_one_order_sync(self):
+		frappe.flags.pop("woocommerce_orders_scheduled", None)
+		with patch("frappe.enqueue") as enqueue:
+			action = sync_woocommerce_order(order_name(SERVER, self.ids[0]))
+		self.assertEqual(action["state"], "Not processed")
+		self.assertEqual(
+			frappe.db.get_value("WooCommerce Sync Action", action["name"], ["sync_type", "reference"]),
+			("One order", str(self.ids[0])),
+		)
+		(call,) = enqueue.call_args_list
+		self.assertEqual(call.kwargs["action"], action["name"])
+		# The shop was not asked: the job does that.
+		self.assertEqual(self.shop.requests, [])
 
 	def test_everything_refuses_a_user_without_the_roles(self):
 		frappe.set_user(make_user())
@@ -286,8 +286,25 @@ class TestWooCommerceOrderFromShop(FrappeTestCase):
 				call()
 		self.assertEqual(self.list_requests(), [])
 
-	def test_order_sync_user_may_read_but_not_sync(self):
+	def test_order_sync_user_may_read_and_sync(self):
+		frappe.flags.pop("woocommerce_orders_scheduled", None)
 		frappe.set_user(make_user("WooCommerce Order Sync User"))
 		self.assertEqual(len(WooCommerceOrder.get_list(self.list_args(page_length=3))), 3)
-		with self.assertRaises(frappe.PermissionError):
-			sync_woocommerce_order(order_name(SERVER, self.ids[0]))
+		doc = frappe.get_doc(DOCTYPE, order_name(SERVER, self.ids[1]))
+		run_onload(doc)
+		self.assertTrue(doc.get_onload().can_sync)
+		with patch("frappe.enqueue") as enqueue:
+			action = sync_woocommerce_order(order_name(SERVER, self.ids[1]))
+		self.assertEqual(enqueue.call_args.kwargs["action"], action["name"])
+
+	def test_no_sync_while_the_shops_order_sync_is_off(self):
+		frappe.db.set_value("WooCommerce Server", SERVER, "enable_order_sync", 0)
+		frappe.clear_document_cache("WooCommerce Server", SERVER)
+		self.addCleanup(frappe.clear_document_cache, "WooCommerce Server", SERVER)
+		frappe.set_user(make_user("WooCommerce Order Sync User"))
+		doc = frappe.get_doc(DOCTYPE, order_name(SERVER, self.ids[2]))
+		run_onload(doc)
+		self.assertFalse(doc.get_onload().can_sync)
+		with self.assertRaises(frappe.ValidationError), patch("frappe.enqueue") as enqueue:
+			sync_woocommerce_order(order_name(SERVER, self.ids[2]))
+		enqueue.assert_not_called()

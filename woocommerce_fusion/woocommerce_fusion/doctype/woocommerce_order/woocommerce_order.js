@@ -14,6 +14,7 @@ frappe.ui.form.on("WooCommerce Order", {
 				frappe.set_route("Form", "WooCommerce Order Sync", frm.doc.order_sync);
 			});
 		}
+		if (!frm.doc.__onload?.can_sync) return;
 		frm.add_custom_button(
 			__("Sync this Order with ERPNext"),
 			() => {
@@ -22,30 +23,17 @@ frappe.ui.form.on("WooCommerce Order", {
 						method: "woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order.woocommerce_order.sync_woocommerce_order",
 						args: { name: frm.doc.name },
 						freeze: true,
-						freeze_message: __("Synchronising with ERPNext..."),
 					})
-					.then(({ message }) => {
+					.then(({ message: action }) => {
 						const link = frappe.utils.get_form_link(
 							"WooCommerce Sync Action",
-							message.name,
+							action.name,
 							true
 						);
-						if (message.state === "Completed") {
-							frappe.show_alert({
-								message: __("Synchronised ({0})", [link]),
-								indicator: "green",
-							});
-						} else {
-							frappe.msgprint({
-								title: __("Synchronisation {0}", [__(message.state)]),
-								message: [
-									link,
-									frappe.utils.escape_html(message.error || ""),
-								].join("<br>"),
-								indicator: "red",
-							});
-						}
-						frm.reload_doc();
+						frappe.show_alert({
+							message: __("Queued: WooCommerce Sync Action {0}", [link]),
+							indicator: "blue",
+						});
 					});
 			},
 			__("Actions")

@@ -28,9 +28,9 @@ from woocommerce_fusion.engine.client import MAX_PER_PAGE, WooCommerceClient
 from woocommerce_fusion.engine.errors import FusionError
 from woocommerce_fusion.engine.timeutil import parse_gmt
 from woocommerce_fusion.erp.connection import get_client
-from woocommerce_fusion.tasks.order_sync import sync_one_order
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	summary,
+from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order_sync.woocommerce_order_sync import (
+	may_sync,
+	queue_order_sync,
 )
 
 DOCTYPE = "WooCommerce Order"
@@ -68,6 +68,9 @@ class WooCommerceOrder(Document):
 		row.update(linked_records([row]).get(row["name"], {}))
 		row["line_items"] = [line_row(line) for line in order.get("line_items") or []]
 		super(Document, self).__init__(row)
+
+	def onload(self) -> None:
+		self.set_onload("can_sync", may_sync(self.woocommerce_server, self.woocommerce_id))
 
 	def db_insert(self, *args, **kwargs) -> None:
 		raise_read_only()
@@ -433,8 +436,7 @@ def _from_shop(call: Callable[[], Any]) -> Any:
 
 @frappe.whitelist()
 def sync_woocommerce_order(name: str) -> dict:
-	"""Actions > "Sync this Order with ERPNext"."""
+	"""Actions > "Sync this Order with ERPNext": queue the order's sync (see WooCommerce Order Sync)."""
 	frappe.has_permission(DOCTYPE, "read", throw=True)
-	frappe.has_permission(ORDER_SYNC, "write", throw=True)
 	server, woocommerce_id = split_name(name)
-	return summary(sync_one_order(server, woocommerce_id))
+	return queue_order_sync(server, woocommerce_id)

@@ -61,7 +61,8 @@ function synchronize_orders(listview) {
 				label: __("Webshop"),
 				options: "WooCommerce Server",
 				reqd: 1,
-				get_query: () => ({ filters: { enabled: 1 } }),
+				// Only shops whose orders are synced: the others would be refused.
+				get_query: () => ({ filters: { enabled: 1, enable_order_sync: 1 } }),
 			},
 		],
 		primary_action_label: __("Synchronize"),
@@ -75,10 +76,10 @@ function synchronize_orders(listview) {
 					dialog.hide();
 					frappe.show_alert({
 						message: __(
-							"Synchronisation {0} started; refresh the list to see its orders.",
+							"Queued: WooCommerce Sync Action {0}; refresh the list to see its orders.",
 							[frappe.utils.get_form_link("WooCommerce Sync Action", message, true)]
 						),
-						indicator: "green",
+						indicator: "blue",
 					});
 					listview.refresh();
 				});

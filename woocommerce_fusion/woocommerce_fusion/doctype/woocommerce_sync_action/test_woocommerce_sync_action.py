@@ -24,6 +24,7 @@ from woocommerce_fusion.testing.shop import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUM
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
 	DOCTYPE,
 	RUN_TIMEOUT,
+	RUNNERS,
 	STALE_AFTER,
 	State,
 	SyncType,
@@ -31,6 +32,7 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.wooco
 	close_listing,
 	create_sync_action,
 	finalise,
+	order_sync_enabled,
 	record_page,
 	run_sync_action,
 	set_cursor_until,
@@ -58,6 +60,7 @@ def make_server(title: str, url: str = "http://127.0.0.1:9", **values) -> str:
 			# Set, or Frappe fills in the user's default warehouse of another company.
 			"default_warehouse": f"Stores - {ABBR}",
 			"enabled": 1,
+			"enable_order_sync": 1,
 			"request_timeout": 10,
 			"consumer_key": DEFAULT_CONSUMER_KEY,
 			"consumer_secret": DEFAULT_CONSUMER_SECRET,
@@ -252,10 +255,31 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		self.assertTrue(frappe.db.exists("Error Log", {"reference_name": str(name)}))
 
 	def test_type_without_runner_fails_clearly(self):
-		name = create_sync_action(SERVER, SyncType.STOCK)
-		run_sync_action(name)
+		# As a row of a type that an older version offered would.
+		name = create_sync_action(SERVER, SyncType.ORDERS)
+		with patch.dict(RUNNERS, {}, clear=True):
+			run_sync_action(name)
 		self.assertEqual(state_of(name), State.FAILED)
-		self.assertIn("Stock", frappe.db.get_value(DOCTYPE, name, "error"))
+		self.assertIn("Orders", frappe.db.get_value(DOCTYPE, name, "error"))
+
+	def test_only_types_that_run_are_offered(self):
+		options = frappe.get_meta(DOCTYPE).get_field("sync_type").options.split("\n")
+		self.assertEqual(sorted(options), sorted(RUNNERS))
+		with self.assertRaises(frappe.ValidationError):
+			create_sync_action(SERVER, "Stock")
+
+	# -- the server's switches -----------------------------------------------------------------
+
+	def test_order_sync_needs_the_server_enabled_and_its_order_sync_on(self):
+		# The rollback of the test does not reach the document cache.
+		self.addCleanup(frappe.clear_document_cache, "WooCommerce Server", SERVER)
+		server = frappe.get_doc("WooCommerce Server", SERVER)
+		self.assertTrue(order_sync_enabled(SERVER))
+		# Saved as the form saves it, which is what clears the cached value.
+		for values in ({"enable_order_sync": 0}, {"enable_order_sync": 1, "enabled": 0}):
+			server.update(values)
+			server.save(ignore_permissions=True)
+			self.assertFalse(order_sync_enabled(SERVER), values)
 
 	# -- fan-in ------------------------------------------------------------------------------
 
@@ -557,6 +581,15 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		with self.assertRaises(frappe.PermissionError), patch("frappe.enqueue"):
 			synchronize_now(SERVER, SyncType.ORDERS, 0)
 		frappe.set_user("Administrator")
+		self.assertFalse(frappe.db.exists(DOCTYPE, {"woocommerce_server": SERVER}))
+
+	def test_synchronize_now_refuses_a_server_whose_order_sync_is_off(self):
+		frappe.db.set_value("WooCommerce Server", SERVER, "enable_order_sync", 0)
+		frappe.clear_document_cache("WooCommerce Server", SERVER)
+		self.addCleanup(frappe.clear_document_cache, "WooCommerce Server", SERVER)
+		with self.assertRaises(frappe.ValidationError), patch("frappe.enqueue") as enqueue:
+			synchronize_now(SERVER, SyncType.ORDERS, 0)
+		enqueue.assert_not_called()
 		self.assertFalse(frappe.db.exists(DOCTYPE, {"woocommerce_server": SERVER}))
 
 	def test_synchronize_now_refuses_single_requests(self):

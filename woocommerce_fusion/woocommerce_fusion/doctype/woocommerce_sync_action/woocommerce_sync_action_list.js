@@ -64,7 +64,8 @@ function synchronize_now(listview) {
 				label: __("Webshop"),
 				options: "WooCommerce Server",
 				reqd: 1,
-				get_query: () => ({ filters: { enabled: 1 } }),
+				// Only shops whose orders are synced: the others would be refused.
+				get_query: () => ({ filters: { enabled: 1, enable_order_sync: 1 } }),
 			},
 			{
 				fieldname: "sync_type",
@@ -93,8 +94,10 @@ function synchronize_now(listview) {
 				.then(({ message }) => {
 					dialog.hide();
 					frappe.show_alert({
-						message: __("Synchronisation {0} started.", [message]),
-						indicator: "green",
+						message: __("Queued: WooCommerce Sync Action {0}", [
+							frappe.utils.get_form_link("WooCommerce Sync Action", message, true),
+						]),
+						indicator: "blue",
 					});
 					listview.refresh();
 				});
