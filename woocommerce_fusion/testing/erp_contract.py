@@ -161,6 +161,19 @@ class ErpContract:
 			]
 		)
 
+	def waiting_for_the_lock(self, woocommerce_id: int) -> OtherWorker:
+		"""Another worker asking for the order's lock, which this one holds: it must wait."""
+		asking = threading.Event()
+
+		def lock(erp: ErpPort) -> OrderRecord:
+			asking.set()
+			return erp.lock_order(self.server, woocommerce_id)
+
+		worker = self.start_other_worker(lock)
+		self.assertTrue(asking.wait(WORKER_TIMEOUT))
+		self.assertFalse(worker.finished(within=WAITS_FOR), "the other worker did not wait for the lock")
+		return worker
+
 	def committed(self, woocommerce_id: int) -> OrderRecord | None:
 		return self.in_other_worker(lambda _: self.read_committed_order(woocommerce_id))
 
@@ -219,8 +232,7 @@ class ErpContract:
 	def test_lock_order_makes_a_second_worker_wait_for_the_commit(self):
 		woocommerce_id = self.new_id()
 		record = self.erp.lock_order(self.server, woocommerce_id)
-		waiting = self.start_other_worker(lambda erp: erp.lock_order(self.server, woocommerce_id))
-		self.assertFalse(waiting.finished(within=WAITS_FOR), "the second worker did not wait for the lock")
+		waiting = self.waiting_for_the_lock(woocommerce_id)
 		record.status, record.error = Status.FAILED, "written by the first worker"
 		self.erp.save_order(record)
 		self.erp.commit()
@@ -232,8 +244,7 @@ class ErpContract:
 		record = self.erp.lock_order(self.server, woocommerce_id)
 		record.status, record.error = Status.FAILED, "rolled back"
 		self.erp.save_order(record)
-		waiting = self.start_other_worker(lambda erp: erp.lock_order(self.server, woocommerce_id))
-		self.assertFalse(waiting.finished(within=WAITS_FOR), "the second worker did not wait for the lock")
+		waiting = self.waiting_for_the_lock(woocommerce_id)
 		self.erp.rollback()
 		seen = waiting.result()
 		self.assertEqual((seen.status, seen.error), (Status.NOT_PROCESSED, ""))
