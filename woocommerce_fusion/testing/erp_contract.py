@@ -197,11 +197,9 @@ class ErpContract:
 			customer_name=f"Contract {label} {self.token}",
 		)
 
-	def save_and_commit(self, woocommerce_id: int, **fields: Any) -> OrderRecord:
-		record = replace(self.erp.lock_order(self.server, woocommerce_id), **fields)
-		self.erp.save_order(record)
+	def save_and_commit(self, woocommerce_id: int, **fields: Any) -> None:
+		self.erp.save_order(replace(self.erp.lock_order(self.server, woocommerce_id), **fields))
 		self.erp.commit()
-		return record
 
 	def assertUtc(self, moment: datetime | None) -> None:
 		self.assertIsNotNone(moment)
