@@ -4,9 +4,11 @@ It keeps the properties the engine relies on and a real bench gives, as MariaDB'
 at REPEATABLE READ: per-thread transactions that commit or roll back as a whole; consistent
 reads from a snapshot taken at the transaction's first read, so a row another worker commits
 later is not seen; a row lock per order held until commit or rollback, whose locking read sees
-the latest committed row. Every committed write is counted, so tests can prove that a sync
-with nothing to do writes nothing. tests/test_erp_port_contract.py pins this behaviour, and
-runs against the real adapter on a bench too.
+the latest committed row, taken by lock_order at the start of a new transaction. Every committed
+write is counted, so tests can prove that a sync with nothing to do writes nothing.
+woocommerce_fusion/testing/erp_contract.py pins this behaviour; it runs against this fake in CI
+(tests/test_erp_port_contract.py) and against the adapter on a bench
+(woocommerce_fusion/erp/test_erp_port_contract.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,19 @@ from woocommerce_fusion.engine.mapping.plans import (
 from woocommerce_fusion.engine.ports import OrderRecord, ResolvedParties, SalesOrderRef
 
 _MISSING = object()
+_RECORD_DATETIMES = ("date_modified_gmt", "sales_order_modified", "last_attempt_on", "next_attempt_on")
+# What a submitted Sales Order lets the sync change (allow_on_submit in erp/custom_fields.json).
+_ALLOWED_ON_SUBMIT = frozenset({"woocommerce_status", "woocommerce_status_changed_on"})
+_SO_STATUS = {0: "Draft", 1: "To Deliver and Bill", 2: "Cancelled"}
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+	"""Stored as the adapter stores it (erp/times.py: utc_to_system), and read back in UTC."""
+	if moment is None:
+		return None
+	if moment.tzinfo is None:
+		raise ValueError(f"A naive datetime is ambiguous here, pass it with its zone: {moment!r}")
+	return moment.astimezone(timezone.utc)
 
 
 class ParallelWorkerConflict(FusionError):
@@ -194,12 +209,16 @@ class ErpFake:
 	# -- order records ---------------------------------------------------------------------
 
 	def lock_order(self, server: str, woocommerce_id: int) -> OrderRecord:
+		"""Begins the order's transaction, as the adapter does: a snapshot taken before the lock
+		was granted would hide what the worker that held it committed."""
+		if self._txn.writes:
+			raise RuntimeError("lock_order must begin the order's transaction; commit or roll back first")
+		self.rollback()
 		key = (server, int(woocommerce_id))
 		with self._mutex:
 			lock = self._order_locks.setdefault(key, threading.Lock())
-		if lock not in self._txn.locks:
-			lock.acquire()
-			self._txn.locks.append(lock)
+		lock.acquire()
+		self._txn.locks.append(lock)
 		record = self._get_latest("order", key)
 		if record is None:
 			# Created and committed at once, like the adapter's insert that cannot race.
@@ -211,8 +230,11 @@ class ErpFake:
 
 	def save_order(self, record: OrderRecord) -> None:
 		key = (record.server, record.woocommerce_id)
-		if self._get_latest("order", key) != record:
-			self._put("order", key, copy.deepcopy(record))
+		stored = replace(
+			copy.deepcopy(record), **{name: _utc(getattr(record, name)) for name in _RECORD_DATETIMES}
+		)
+		if self._get_latest("order", key) != stored:
+			self._put("order", key, stored)
 
 	def orders_due_for_retry(self, server: str, now: datetime, limit: int) -> list[int]:
 		due = [
@@ -311,7 +333,7 @@ class ErpFake:
 			server=plan.server,
 			woocommerce_id=plan.woocommerce_id,
 			docstatus=1 if submit else 0,
-			status="To Deliver and Bill" if submit else "Draft",
+			status=_SO_STATUS[1 if submit else 0],
 			modified_utc=now,
 			woocommerce_status_changed_on=now,
 			created=number,
@@ -340,7 +362,7 @@ class ErpFake:
 			woocommerce_id=woocommerce_id,
 			customer="Walk-in",
 			docstatus=docstatus,
-			status="To Deliver and Bill" if docstatus == 1 else "Draft",
+			status=_SO_STATUS[docstatus],
 			woocommerce_status=woocommerce_status,
 			modified_utc=now,
 			woocommerce_status_changed_on=now,
@@ -359,6 +381,16 @@ class ErpFake:
 		so = self._get_latest("sales_order", name)
 		if so.docstatus == 2:
 			raise ValueError(f"Sales Order {name} is cancelled and cannot change")
+		if so.docstatus == 1:
+			locked = sorted(set(changes) - _ALLOWED_ON_SUBMIT)
+			if locked:
+				raise ValueError(
+					f"Sales Order {name} is submitted; these fields cannot change on it: {locked}"
+				)
+			# Written with db_set, only what differs: an unchanged status leaves `modified` alone.
+			changes = {field: value for field, value in changes.items() if getattr(so, field) != value}
+			if not changes:
+				return
 		self._put("sales_order", name, self._changed(so, **changes))
 
 	def replace_sales_order_content(self, name: str, plan: SalesOrderPlan, resolved: ResolvedParties) -> None:
@@ -450,6 +482,8 @@ class ErpFake:
 		return existing["item_code"]
 
 	def exchange_rate(self, from_currency: str, to_currency: str, on: date) -> Decimal | None:
+		if from_currency == to_currency:
+			return Decimal(1)
 		return self.exchange_rates.get((from_currency, to_currency))
 
 	def log_error(self, title: str, message: str, reference_name: str | None = None) -> None:
@@ -457,6 +491,10 @@ class ErpFake:
 			self.errors.append((title, message))
 
 	# -- inspection for tests --------------------------------------------------------------
+
+	def transaction_writes(self) -> int:
+		"""Writes of this thread's open transaction (frappe.db.transaction_writes on a bench)."""
+		return self._txn.writes
 
 	def count(self, table: str) -> int:
 		with self._mutex:

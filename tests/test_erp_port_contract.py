@@ -1,0 +1,69 @@
+"""The ERP fake keeps the ErpPort contract that FrappeErp keeps on a bench (the same suite runs
+there: woocommerce_fusion/erp/test_erp_port_contract.py)."""
+
+from __future__ import annotations
+
+import threading
+import unittest
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+from woocommerce_fusion.engine.ports import ErpPort, OrderRecord
+from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.testing.erp_contract import ErpContract
+from woocommerce_fusion.testing.erp_fake import ErpFake
+
+T = TypeVar("T")
+
+
+class RisingClock:
+	"""The real time, but never the same moment twice, as MariaDB's microseconds effectively are."""
+
+	def __init__(self) -> None:
+		self._last = datetime.min.replace(tzinfo=timezone.utc)
+		self._mutex = threading.Lock()
+
+	def __call__(self) -> datetime:
+		with self._mutex:
+			self._last = max(datetime.now(timezone.utc), self._last + timedelta(microseconds=1))
+			return self._last
+
+
+class TestErpFakeContract(ErpContract, unittest.TestCase):
+	def make_erp(self) -> ErpFake:
+		self.fake = ErpFake(now=RisingClock())
+		return self.fake
+
+	def settings(self) -> ServerSettings:
+		return ServerSettings(
+			name="contract-shop",
+			url="http://shop.example.com",
+			company="Test Co",
+			company_currency="EUR",
+			warehouse="Stores - TC",
+			tax_accounts={1: "VAT 19% - TC", 2: "VAT 7% - TC"},
+			shipping_account="Shipping - TC",
+			fee_account="Fees - TC",
+		)
+
+	def run_as_worker(self, fn: Callable[[ErpPort], T]) -> T:
+		# The fake keeps one transaction per thread, so this thread is the other worker.
+		try:
+			return fn(self.fake)
+		finally:
+			self.fake.rollback()
+
+	def insert_foreign_sales_order(self, woocommerce_id: int, woocommerce_status: str, docstatus: int) -> str:
+		return self.fake.insert_foreign_sales_order(
+			self.server, woocommerce_id, woocommerce_status, docstatus=docstatus
+		)
+
+	def touch_sales_order(self, name: str, **changes: Any) -> None:
+		self.fake.touch_sales_order(name, **changes)
+
+	def read_committed_order(self, woocommerce_id: int) -> OrderRecord | None:
+		return self.fake.order_record(self.server, woocommerce_id)
+
+	def transaction_writes(self) -> int:
+		return self.fake.transaction_writes()

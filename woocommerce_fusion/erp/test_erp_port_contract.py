@@ -1,0 +1,152 @@
+"""FrappeErp keeps the ErpPort contract on MariaDB: the suite the ERP fake passes in CI
+(woocommerce_fusion/testing/erp_contract.py, run there by tests/test_erp_port_contract.py).
+
+The second worker is a thread with its own site connection, as a second background job has.
+The contract commits (lock_order commits a new row at once), so every test removes what it
+committed: the test server's Sales Orders and order rows, and the customers it created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from woocommerce_fusion.engine.mapping.order import map_order
+from woocommerce_fusion.engine.pipeline import resolve_parties
+from woocommerce_fusion.engine.ports import ErpPort, OrderRecord
+from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.erp.adapter import FrappeErp
+from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE, order_sync_name, to_record
+from woocommerce_fusion.erp.test_adapter import (
+	COMPANY,
+	PRICE_LIST,
+	SERVER,
+	WAREHOUSE,
+	load_order,
+	make_fixtures,
+	make_settings,
+)
+from woocommerce_fusion.testing.erp_contract import ErpContract
+
+# ERPNext's test records the fixtures use: "_Test Company 2", its customer group and territory.
+test_dependencies = ["Company", "Customer", "Customer Group", "Territory"]
+
+T = TypeVar("T")
+# The contract's customers have e-mails like contract-<label>-<token>@example.org.
+CONTRACT_EMAILS = "contract-%@example.org"
+
+
+def without_sync(doc: Any) -> Any:
+	"""The app's Sales Order hooks would queue a sync of the order, a job calling the test
+	server's made-up shop; the status stamp (sales_order_status.py) still runs."""
+	doc.flags.woocommerce_pipeline = True
+	return doc
+
+
+def remove_contract_records() -> None:
+	for so in frappe.get_all("Sales Order", {"woocommerce_server": SERVER}, ["name", "docstatus"]):
+		if so.docstatus == 1:
+			without_sync(frappe.get_doc("Sales Order", so.name)).cancel()
+		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
+	frappe.db.delete(ORDER_SYNC_DOCTYPE, {"woocommerce_server": SERVER})
+	for name in frappe.get_all("Customer", {"woocommerce_email": ("like", CONTRACT_EMAILS)}, pluck="name"):
+		frappe.delete_doc("Customer", name, ignore_permissions=True)
+	frappe.db.commit()
+
+
+class TestFrappeErpContract(ErpContract, FrappeTestCase):
+	@classmethod
+	def setUpClass(cls) -> None:
+		super().setUpClass()
+		make_fixtures()
+		remove_contract_records()
+		cls.site, cls.sites_path = frappe.local.site, frappe.local.sites_path
+		# The customer and item of the Sales Orders "keyed in by hand".
+		erp = FrappeErp()
+		plan = map_order(load_order("guest"), make_settings(), exchange_rate=erp.exchange_rate)
+		resolved = resolve_parties(erp, plan)
+		cls.customer, cls.item = resolved.customer, resolved.items[plan.lines[0].woocommerce_line_id]
+		frappe.db.commit()
+
+	def tearDown(self) -> None:
+		super().tearDown()
+		remove_contract_records()
+
+	def make_erp(self) -> FrappeErp:
+		return FrappeErp()
+
+	def settings(self) -> ServerSettings:
+		return make_settings()
+
+	def run_as_worker(self, fn: Callable[[ErpPort], T]) -> T:
+		frappe.init(site=self.site, sites_path=self.sites_path)
+		try:
+			frappe.connect()
+			frappe.flags.in_test = True
+			try:
+				return fn(FrappeErp())
+			finally:
+				frappe.db.rollback()
+		finally:
+			frappe.destroy()
+
+	def insert_foreign_sales_order(self, woocommerce_id: int, woocommerce_status: str, docstatus: int) -> str:
+		today = date.today()
+		doc = frappe.get_doc(
+			{
+				"doctype": "Sales Order",
+				"company": COMPANY,
+				"customer": self.customer,
+				"order_type": "Sales",
+				"transaction_date": today,
+				"delivery_date": today,
+				"currency": "EUR",
+				"conversion_rate": 1,
+				"selling_price_list": PRICE_LIST,
+				"plc_conversion_rate": 1,
+				"ignore_pricing_rule": 1,
+				"taxes_and_charges": "",
+				"set_warehouse": WAREHOUSE,
+				"woocommerce_server": SERVER,
+				"woocommerce_id": str(woocommerce_id),
+				"woocommerce_status": woocommerce_status,
+				"items": [
+					{
+						"item_code": self.item,
+						"qty": 1,
+						"rate": 10,
+						"price_list_rate": 10,
+						"warehouse": WAREHOUSE,
+						"delivery_date": today,
+					}
+				],
+			}
+		)
+		without_sync(doc).insert(ignore_permissions=True)
+		if docstatus >= 1:
+			doc.submit()
+		if docstatus == 2:
+			doc.cancel()
+		frappe.db.commit()
+		return doc.name
+
+	def touch_sales_order(self, name: str, **changes: Any) -> None:
+		doc = frappe.get_doc("Sales Order", name)
+		doc.update(changes)
+		without_sync(doc).save(ignore_permissions=True)
+		frappe.db.commit()
+
+	def read_committed_order(self, woocommerce_id: int) -> OrderRecord | None:
+		rows = frappe.db.sql(
+			f"select * from `tab{ORDER_SYNC_DOCTYPE}` where name = %s",
+			(order_sync_name(SERVER, woocommerce_id),),
+			as_dict=True,
+		)
+		return to_record(rows[0]) if rows else None
+
+	def transaction_writes(self) -> int:
+		return frappe.db.transaction_writes
