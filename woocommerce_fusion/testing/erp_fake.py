@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from woocommerce_fusion.engine.errors import ErrorKind, FusionError
@@ -108,6 +109,8 @@ class ErpFake:
 			("item", "sku"): {},
 		}
 		self._order_locks: dict[tuple[str, int], threading.Lock] = {}
+		# (server, woocommerce id) -> names of its Sales Orders, which never change their order.
+		self._sales_orders_by_order: dict[tuple[str, int], set[str]] = {}
 		self._named_locks: dict[Any, threading.Lock] = {}
 		self._local = threading.local()
 		# Test hook: called with the Sales Order name right after it is inserted (before commit).
@@ -163,6 +166,8 @@ class ErpFake:
 			self.writes += 1
 
 	def _store(self, table: str, key: Any, value: Any) -> None:
+		if table == "sales_order":
+			self._sales_orders_by_order.setdefault((value.server, value.woocommerce_id), set()).add(key)
 		self._versions[table].setdefault(key, []).append((self._sequence, value))
 		for (indexed_table, index), entries in self._indexes.items():
 			if indexed_table == table:
@@ -170,6 +175,7 @@ class ErpFake:
 
 	def _find(self, table: str, index: str, value: Any) -> Any:
 		"""A row by a secondary key, staged rows first (as this transaction would see them)."""
+		self._snapshot()
 		for (staged_table, _key), row in self._txn.staged.items():
 			if staged_table == table and row[index] == value:
 				return row
@@ -270,11 +276,22 @@ class ErpFake:
 		return rows
 
 	def find_sales_orders(self, server: str, woocommerce_ids: list[int]) -> dict[int, SalesOrderRef]:
-		wanted = {int(i) for i in woocommerce_ids}
+		"""By the index on (server, woocommerce_id), as the adapter's query uses one."""
+		wanted = {(server, int(i)) for i in woocommerce_ids}
+		# A consistent read takes the snapshot even when it finds nothing.
+		self._snapshot()
+		with self._mutex:
+			names = {name for key in wanted for name in self._sales_orders_by_order.get(key, ())}
+		names.update(
+			key
+			for (table, key), so in self._txn.staged.items()
+			if table == "sales_order" and (so.server, so.woocommerce_id) in wanted
+		)
+		rows = [so for so in map(partial(self._get, "sales_order"), names) if so and so.docstatus != 2]
+		rows.sort(key=lambda so: (-so.docstatus, so.created))
 		refs: dict[int, SalesOrderRef] = {}
-		for so in self._live_sales_orders(server):
-			if so.woocommerce_id in wanted:
-				refs.setdefault(so.woocommerce_id, self._ref(so))
+		for so in rows:
+			refs.setdefault(so.woocommerce_id, self._ref(so))
 		return refs
 
 	def sales_orders_modified_since(self, server: str, since_utc: datetime) -> list[SalesOrderRef]:
