@@ -164,7 +164,13 @@ def orders_due_for_retry(server: str, now_utc: datetime, limit: int) -> list[int
 		cint(woocommerce_id)
 		for woocommerce_id in frappe.get_all(
 			ORDER_SYNC_DOCTYPE,
-			filters={"woocommerce_server": server, "next_attempt_on": ("<=", utc_to_system(now_utc))},
+			# Frappe compares a date filter as ifnull(field, '0001-01-01'): "not due" (null) must be
+			# left out explicitly.
+			filters=[
+				["woocommerce_server", "=", server],
+				["next_attempt_on", "is", "set"],
+				["next_attempt_on", "<=", utc_to_system(now_utc)],
+			],
 			order_by="next_attempt_on asc, woocommerce_id asc",
 			limit=limit,
 			pluck="woocommerce_id",

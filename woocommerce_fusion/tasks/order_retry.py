@@ -15,8 +15,7 @@ from frappe.utils.background_jobs import is_job_enqueued
 from woocommerce_fusion.engine.sync.retries import retry_due_orders
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client, get_settings
-from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE
-from woocommerce_fusion.erp.times import utc_to_system
+from woocommerce_fusion.erp.order_records import orders_due_for_retry
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
 	own_sync,
 )
@@ -29,14 +28,12 @@ RETRY_JOB_TIMEOUT = 30 * 60
 
 def retry_failed_orders() -> None:
 	"""Scheduler (every five minutes): queue a retry job for each server with due orders."""
-	now = utc_to_system(datetime.now(timezone.utc))
+	now = datetime.now(timezone.utc)
 	servers = frappe.get_all(
 		"WooCommerce Server", filters={"enabled": 1, "enable_order_sync": 1}, pluck="name", order_by="name"
 	)
 	for server in servers:
-		due = frappe.db.exists(
-			ORDER_SYNC_DOCTYPE, {"woocommerce_server": server, "next_attempt_on": ("<=", now)}
-		)
+		due = orders_due_for_retry(server, now, limit=1)
 		# One job per server waiting at a time saves work; the row locks keep overlapping ones apart.
 		job_id = f"woocommerce_fusion::retry::{server}"
 		if due and not is_job_enqueued(job_id):
