@@ -161,14 +161,21 @@ def process_order(
 	*,
 	payload: dict[str, Any] | None = None,
 	now: Callable[[], datetime] | None = None,
+	locked: OrderRecord | None = None,
 ) -> OrderRecord:
-	"""Run the pipeline for one order under its lock; returns the record as committed."""
+	"""Run the pipeline for one order under its lock; returns the record as committed.
+
+	`locked` is the order's row when the caller already holds its lock in a transaction that
+	has written nothing (the sync, which looked for the Sales Order under it); a retry after a
+	conflict locks afresh.
+	"""
 	clock = now or (lambda: datetime.now(timezone.utc))
 	conflicts = 0
 	while True:
 		try:
-			return _process_once(erp, settings, woocommerce_id, payload)
+			return _process_once(erp, settings, woocommerce_id, payload, locked)
 		except _StepFailed as failed:
+			locked = None
 			erp.rollback()
 			if classify(failed.error) == ErrorKind.CONFLICT and conflicts < CONFLICT_RETRIES:
 				conflicts += 1
@@ -202,8 +209,9 @@ def _process_once(
 	settings: ServerSettings,
 	woocommerce_id: int,
 	payload: dict[str, Any] | None,
+	locked: OrderRecord | None,
 ) -> OrderRecord:
-	record = erp.lock_order(settings.name, woocommerce_id)
+	record = locked or erp.lock_order(settings.name, woocommerce_id)
 	seen = _progress(record)
 	if record.status == Status.CANCELLED and _cancelled_in_shop(payload or record.payload):
 		# Still cancelled: a moved timestamp alone is no reason to write.

@@ -107,8 +107,7 @@ def sync_order(
 	linked = erp.find_sales_orders(settings.name, [order_id]).get(order_id)
 	if linked is None:
 		before = record.sales_order
-		erp.rollback()
-		record = process_order(erp, settings, order_id, payload=order, now=clock)
+		record = process_order(erp, settings, order_id, payload=order, now=clock, locked=record)
 		if record.status == Status.FAILED:
 			return "failed"
 		created = record.sales_order and record.sales_order != before
