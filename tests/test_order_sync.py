@@ -14,6 +14,7 @@ from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.pipeline import Status, process_order
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.sync.listing import run_order_sync
+from woocommerce_fusion.engine.sync.orders import sync_order
 from woocommerce_fusion.engine.sync.retries import retry_due_orders
 from woocommerce_fusion.testing.erp_fake import ErpFake
 from woocommerce_fusion.testing.shop import TestShop
@@ -367,3 +368,19 @@ def test_an_amended_sales_order_is_followed_and_stays_ours(shop, erp, client, se
 
 	record = erp.order_record("shop1", order["id"])
 	assert (record.status, record.sales_order) == (Status.SALES_ORDER_CREATED, amended)
+
+
+def test_an_order_whose_sales_order_was_cancelled_is_not_counted_as_created(
+	shop, erp, client, settings, clock
+):
+	shop.seed_orders(4, seed=22)
+	sync(erp, client, settings, clock, since=None)
+	order = open_orders(shop)[0]
+	erp.touch_sales_order(erp.order_record("shop1", order["id"]).sales_order, docstatus=2)
+	writes = erp.writes
+
+	outcome = sync_order(erp, client, settings, client.get(f"orders/{order['id']}"), now=clock)
+
+	assert outcome == "unchanged"
+	assert erp.count("sales_order") == len(open_orders(shop))
+	assert erp.writes == writes
