@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 import requests
 
+from woocommerce_fusion.engine.client import WooCommerceClient
+from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.testing import TestShop
+from woocommerce_fusion.testing.erp_fake import ErpFake
 
 RECORDINGS = Path(__file__).parent / "fixtures" / "woocommerce"
 # Credentials of the recorded (long gone) sandbox; the recorded signatures were made with them.
@@ -143,3 +146,77 @@ def self_signed_certificate(tmp_path: Path) -> SelfSignedCertificate:
 		)
 	)
 	return SelfSignedCertificate(cert_file, key_file)
+
+
+# -- the order sync against the test shop and the ERP fake ------------------------------------
+
+SYNC_START = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+
+
+class QueryDeadlockError(Exception):
+	"""Named like frappe's, which the engine recognises by name."""
+
+
+class ManualClock:
+	"""A clock the test moves: the test shop's and the ERP fake's "now"."""
+
+	def __init__(self, start: datetime = SYNC_START):
+		self.current = start
+
+	def __call__(self) -> datetime:
+		return self.current
+
+	def advance(self, delta: timedelta | None = None, **parts: float) -> datetime:
+		self.current += (delta or timedelta()) + timedelta(**parts)
+		return self.current
+
+
+def sync_settings(shop: TestShop, **overrides: Any) -> ServerSettings:
+	"""A server with every tax rate of the sample orders mapped."""
+	values: dict[str, Any] = dict(
+		name="shop1",
+		url=shop.url,
+		consumer_key=shop.consumer_key,
+		consumer_secret=shop.consumer_secret,
+		company="Test Co",
+		company_currency="EUR",
+		warehouse="Stores - TC",
+		tax_accounts={1: "VAT 19% - TC", 2: "VAT 7% - TC"},
+		shipping_account="Shipping - TC",
+		fee_account="Fees - TC",
+	)
+	values.update(overrides)
+	return ServerSettings(**values)
+
+
+def sync_client(shop: TestShop) -> WooCommerceClient:
+	"""A client that retries without sleeping."""
+	return WooCommerceClient(shop.url, shop.consumer_key, shop.consumer_secret, sleep=lambda s: None)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+	return ManualClock()
+
+
+@pytest.fixture
+def shop(clock: ManualClock) -> Iterator[TestShop]:
+	with TestShop(clock=clock).start() as running:
+		yield running
+
+
+@pytest.fixture
+def erp(clock: ManualClock) -> ErpFake:
+	return ErpFake(now=clock)
+
+
+@pytest.fixture
+def settings(shop: TestShop) -> ServerSettings:
+	return sync_settings(shop)
+
+
+@pytest.fixture
+def client(settings: ServerSettings) -> WooCommerceClient:
+	return WooCommerceClient(
+		settings.url, settings.consumer_key, settings.consumer_secret, sleep=lambda s: None
+	)

@@ -16,12 +16,12 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
+from conftest import ManualClock, sync_client, sync_settings
 
 from woocommerce_fusion.engine.client import Exchange, RetryPolicy, WooCommerceClient
 from woocommerce_fusion.engine.errors import ErrorKind, WooCommerceError, describe
@@ -242,19 +242,6 @@ def test_the_redactor_strips_basic_auth_and_url_passwords():
 
 # -- the order sync: what it records when the status push meets each failure ------------------
 
-START = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
-
-
-class ManualClock:
-	def __init__(self) -> None:
-		self.current = START
-
-	def __call__(self) -> datetime:
-		return self.current
-
-	def advance(self, minutes: float) -> None:
-		self.current += timedelta(minutes=minutes)
-
 
 @pytest.fixture
 def synced(maintenance_page) -> Iterator[tuple[Env, ErpFake, ServerSettings, ManualClock, dict[str, Any]]]:
@@ -263,19 +250,8 @@ def synced(maintenance_page) -> Iterator[tuple[Env, ErpFake, ServerSettings, Man
 	with TestShop(clock=clock).start() as shop:
 		shop.seed_orders(4, seed=19)
 		erp = ErpFake(now=clock)
-		settings = ServerSettings(
-			name="shop1",
-			url=shop.url,
-			consumer_key=shop.consumer_key,
-			consumer_secret=shop.consumer_secret,
-			company="Test Co",
-			company_currency="EUR",
-			warehouse="Stores - TC",
-			tax_accounts={1: "VAT 19% - TC", 2: "VAT 7% - TC"},
-			shipping_account="Shipping - TC",
-			fee_account="Fees - TC",
-		)
-		good = WooCommerceClient(shop.url, shop.consumer_key, shop.consumer_secret, sleep=lambda s: None)
+		settings = sync_settings(shop)
+		good = sync_client(shop)
 		first = run_order_sync(erp, good, settings, since=None, now=clock())
 		assert first.counts.failed == 0, first.counts.errors
 		order = next(o for o in shop.orders.values() if o["status"] == "processing")

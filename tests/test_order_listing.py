@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
+from conftest import SYNC_START, sync_client, sync_settings
 
-from woocommerce_fusion.engine.client import WooCommerceClient
-from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.sync.listing import (
 	ListingPosition,
 	ListingWindow,
@@ -16,58 +15,9 @@ from woocommerce_fusion.engine.sync.listing import (
 )
 from woocommerce_fusion.engine.sync.orders import sync_order_page
 from woocommerce_fusion.engine.timeutil import parse_gmt
-from woocommerce_fusion.testing.erp_fake import ErpFake
 from woocommerce_fusion.testing.shop import TestShop
 
-START = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 SHOP_BEHIND = timedelta(minutes=20)
-
-
-class ManualClock:
-	def __init__(self, start: datetime = START):
-		self.current = start
-
-	def __call__(self) -> datetime:
-		return self.current
-
-	def advance(self, **delta: float) -> datetime:
-		self.current += timedelta(**delta)
-		return self.current
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-	return ManualClock()
-
-
-@pytest.fixture
-def shop(clock):
-	with TestShop(clock=clock).start() as running:
-		yield running
-
-
-@pytest.fixture
-def erp(clock) -> ErpFake:
-	return ErpFake(now=clock)
-
-
-def make_settings(shop: TestShop) -> ServerSettings:
-	return ServerSettings(
-		name="shop1",
-		url=shop.url,
-		consumer_key=shop.consumer_key,
-		consumer_secret=shop.consumer_secret,
-		company="Test Co",
-		company_currency="EUR",
-		warehouse="Stores - TC",
-		tax_accounts={1: "VAT 19% - TC", 2: "VAT 7% - TC"},
-		shipping_account="Shipping - TC",
-		fee_account="Fees - TC",
-	)
-
-
-def make_client(shop: TestShop) -> WooCommerceClient:
-	return WooCommerceClient(shop.url, shop.consumer_key, shop.consumer_secret, sleep=lambda s: None)
 
 
 def listing_requests(shop: TestShop) -> list[tuple[str, int]]:
@@ -89,7 +39,7 @@ class Died(Exception):
 def test_a_run_never_lists_orders_created_before_the_from_date(shop, erp, clock):
 	shop.seed_orders(30, seed=31, days=30)
 	created = sorted(parse_gmt(order["date_created_gmt"]) for order in shop.orders.values())
-	settings = make_settings(shop)
+	settings = sync_settings(shop)
 	# Exactly an order's creation moment: "on or after" includes it.
 	settings.orders_from = created[10]
 	expected = {o["id"] for o in shop.orders.values() if parse_gmt(o["date_created_gmt"]) >= created[10]}
@@ -98,7 +48,7 @@ def test_a_run_never_lists_orders_created_before_the_from_date(shop, erp, clock)
 
 	result = run_order_sync(
 		erp,
-		make_client(shop),
+		sync_client(shop),
 		settings,
 		since=None,
 		now=clock(),
@@ -117,8 +67,8 @@ def test_a_run_never_lists_orders_created_before_the_from_date(shop, erp, clock)
 
 def test_a_run_that_died_after_page_k_resumes_at_page_k_plus_one(shop, erp, clock):
 	shop.seed_orders(50, seed=32)
-	settings = make_settings(shop)
-	client = make_client(shop)
+	settings = sync_settings(shop)
+	client = sync_client(shop)
 	main_pages = -(-sum(1 for o in shop.orders.values() if o["status"] != "trash") // 5)
 	assert main_pages >= 8, "the seed must give a listing of several pages"
 	synced: Counter[int] = Counter()
@@ -184,8 +134,8 @@ def test_a_run_that_died_after_page_k_resumes_at_page_k_plus_one(shop, erp, cloc
 
 def test_a_resumed_run_whose_window_lost_orders_keeps_the_cursor(shop, erp, clock):
 	shop.seed_orders(30, seed=33)
-	settings = make_settings(shop)
-	client = make_client(shop)
+	settings = sync_settings(shop)
+	client = sync_client(shop)
 	progress: list[tuple[ListingWindow, ListingPosition]] = []
 	handed: list[list[dict]] = []
 
@@ -231,11 +181,13 @@ def test_a_resumed_run_whose_window_lost_orders_keeps_the_cursor(shop, erp, cloc
 def test_an_order_changed_after_a_listing_is_seen_with_the_shop_clock_20_minutes_behind(erp, clock):
 	with TestShop(clock=lambda: clock() - SHOP_BEHIND).start() as shop:
 		shop.seed_orders(8, seed=34)
-		settings = make_settings(shop)
-		client = make_client(shop)
+		settings = sync_settings(shop)
+		client = sync_client(shop)
 		first = run_order_sync(erp, client, settings, since=None, now=clock())
-		assert first.next_cursor == START
-		assert first.next_shop_cursor == START - SHOP_BEHIND, "the shop's own clock, from its Date header"
+		assert first.next_cursor == SYNC_START
+		assert first.next_shop_cursor == SYNC_START - SHOP_BEHIND, (
+			"the shop's own clock, from its Date header"
+		)
 
 		clock.advance(minutes=1)
 		changed = next(o for o in shop.orders.values() if o["status"] == "processing")

@@ -4,73 +4,15 @@ waiting cannot help; a failure never overwrites what a competing worker committe
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
-import pytest
+from conftest import QueryDeadlockError
 
-from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.pipeline import Status, process_order
 from woocommerce_fusion.engine.retry import MAX_ATTEMPTS, RETRY_DELAYS, RetryStatus
-from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.sync.listing import run_order_sync
 from woocommerce_fusion.engine.sync.retries import retry_due_orders
 from woocommerce_fusion.testing.erp_fake import ErpFake
-from woocommerce_fusion.testing.shop import TestShop
-
-START = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
-
-
-class QueryDeadlockError(Exception):
-	"""Named like frappe's, which the engine recognises by name."""
-
-
-class Clock:
-	def __init__(self) -> None:
-		self.current = START
-
-	def __call__(self) -> datetime:
-		return self.current
-
-	def advance(self, delta: timedelta) -> None:
-		self.current += delta
-
-
-@pytest.fixture
-def clock() -> Clock:
-	return Clock()
-
-
-@pytest.fixture
-def shop(clock):
-	with TestShop(clock=clock).start() as running:
-		yield running
-
-
-@pytest.fixture
-def erp(clock) -> ErpFake:
-	return ErpFake(now=clock)
-
-
-@pytest.fixture
-def settings(shop) -> ServerSettings:
-	return ServerSettings(
-		name="shop1",
-		url=shop.url,
-		consumer_key=shop.consumer_key,
-		consumer_secret=shop.consumer_secret,
-		company="Test Co",
-		warehouse="Stores - TC",
-		tax_accounts={1: "VAT 19% - TC", 2: "VAT 7% - TC"},
-		shipping_account="Shipping - TC",
-		fee_account="Fees - TC",
-	)
-
-
-@pytest.fixture
-def client(settings) -> WooCommerceClient:
-	return WooCommerceClient(
-		settings.url, settings.consumer_key, settings.consumer_secret, sleep=lambda s: None
-	)
 
 
 def _open_order(shop) -> dict:

@@ -5,72 +5,17 @@ from __future__ import annotations
 import math
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from conftest import SYNC_START, QueryDeadlockError
 
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.pipeline import Status, process_order
-from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.sync.listing import run_order_sync
 from woocommerce_fusion.engine.sync.orders import sync_order
 from woocommerce_fusion.engine.sync.retries import retry_due_orders
-from woocommerce_fusion.testing.erp_fake import ErpFake
-from woocommerce_fusion.testing.shop import TestShop
-
-START = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
-
-
-class ManualClock:
-	def __init__(self, start: datetime = START):
-		self.current = start
-
-	def __call__(self) -> datetime:
-		return self.current
-
-	def advance(self, **delta: float) -> datetime:
-		self.current += timedelta(**delta)
-		return self.current
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-	return ManualClock()
-
-
-@pytest.fixture
-def shop(clock):
-	with TestShop(clock=clock).start() as running:
-		yield running
-
-
-@pytest.fixture
-def erp(clock) -> ErpFake:
-	return ErpFake(now=clock)
-
-
-@pytest.fixture
-def settings(shop) -> ServerSettings:
-	return ServerSettings(
-		name="shop1",
-		url=shop.url,
-		consumer_key=shop.consumer_key,
-		consumer_secret=shop.consumer_secret,
-		company="Test Co",
-		company_currency="EUR",
-		warehouse="Stores - TC",
-		tax_accounts={1: "VAT 19% - TC", 2: "VAT 7% - TC"},
-		shipping_account="Shipping - TC",
-		fee_account="Fees - TC",
-	)
-
-
-@pytest.fixture
-def client(settings) -> WooCommerceClient:
-	return WooCommerceClient(
-		settings.url, settings.consumer_key, settings.consumer_secret, sleep=lambda s: None
-	)
 
 
 def sync(erp, client, settings, clock, since):
@@ -279,13 +224,9 @@ def test_a_page_that_cannot_be_fetched_keeps_the_cursor(shop, erp, client, setti
 		settings.url, settings.consumer_key, settings.consumer_secret, sleep=lambda s: None
 	)
 	with pytest.raises(Exception) as raised:
-		sync(erp, fast, settings, clock, since=START)
+		sync(erp, fast, settings, clock, since=SYNC_START)
 	assert "500" in str(raised.value)
 	assert erp.count("sales_order") == 0
-
-
-class QueryDeadlockError(Exception):
-	"""Named like frappe's, which the engine recognises by name."""
 
 
 def test_a_deadlock_is_retried_at_once_and_leaves_no_failure(shop, erp, settings):

@@ -11,13 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from conftest import sync_settings
 
-from woocommerce_fusion.engine.client import WooCommerceClient
-from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.sync.decide import Action, decide, merge_status
 from woocommerce_fusion.engine.sync.listing import run_order_sync
-from woocommerce_fusion.testing.erp_fake import ErpFake
-from woocommerce_fusion.testing.shop import TestShop
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 EARLY, LATE = T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)
@@ -113,43 +110,6 @@ def test_content_of_a_foreign_sales_order_is_left_alone():
 # -- end to end: test shop over HTTP + ERP fake ---------------------------------------------
 
 
-class Clock:
-	def __init__(self) -> None:
-		self.current = T0
-
-	def __call__(self) -> datetime:
-		return self.current
-
-	def advance(self, minutes: float = 5) -> None:
-		self.current += timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def clock() -> Clock:
-	return Clock()
-
-
-@pytest.fixture
-def shop(clock):
-	with TestShop(clock=clock).start() as running:
-		yield running
-
-
-def _settings(shop, submit: bool) -> ServerSettings:
-	return ServerSettings(
-		name="shop1",
-		url=shop.url,
-		consumer_key=shop.consumer_key,
-		consumer_secret=shop.consumer_secret,
-		company="Test Co",
-		warehouse="Stores - TC",
-		tax_accounts={1: "VAT 19% - TC", 2: "VAT 7% - TC"},
-		shipping_account="Shipping - TC",
-		fee_account="Fees - TC",
-		submit_sales_orders=submit,
-	)
-
-
 # What happens between two runs, in order: (side, change).
 #   shop/status: the shop owner sets on-hold;   shop/content: the shopper's note changes;
 #   erp/status: WooCommerce Status set to completed in ERPNext;   erp/edit: the Sales Order is
@@ -184,12 +144,8 @@ SCENARIOS = [
 
 @pytest.mark.parametrize("submit", [False, True], ids=["draft", "submitted"])
 @pytest.mark.parametrize(("changes", "expected"), [s[1:] for s in SCENARIOS], ids=[s[0] for s in SCENARIOS])
-def test_both_sides_end_with_the_merged_status(shop, clock, changes, expected, submit):
-	settings = _settings(shop, submit)
-	erp = ErpFake(now=clock)
-	client = WooCommerceClient(
-		settings.url, settings.consumer_key, settings.consumer_secret, sleep=lambda s: None
-	)
+def test_both_sides_end_with_the_merged_status(shop, erp, client, clock, changes, expected, submit):
+	settings = sync_settings(shop, submit_sales_orders=submit)
 	shop.seed_orders(4, seed=31)
 	order_id = next(o["id"] for o in shop.orders.values() if o["status"] == "processing")
 	first = run_order_sync(erp, client, settings, since=None, now=clock())
@@ -197,7 +153,7 @@ def test_both_sides_end_with_the_merged_status(shop, clock, changes, expected, s
 	note_before = shop.orders[order_id]["customer_note"]
 
 	for side, change in changes:
-		clock.advance()
+		clock.advance(minutes=5)
 		if (side, change) == ("shop", "status"):
 			shop.modify_order(order_id, status="on-hold")
 		elif (side, change) == ("shop", "content"):
@@ -206,7 +162,7 @@ def test_both_sides_end_with_the_merged_status(shop, clock, changes, expected, s
 			erp.touch_sales_order(so_name, woocommerce_status="completed")
 		else:
 			erp.touch_sales_order(so_name)
-	clock.advance()
+	clock.advance(minutes=5)
 	second = run_order_sync(erp, client, settings, since=first.next_cursor, now=clock())
 
 	assert second.counts.failed == 0, second.counts.errors
@@ -222,7 +178,7 @@ def test_both_sides_end_with_the_merged_status(shop, clock, changes, expected, s
 
 	# And then the pair rests: the next run writes nothing on either side.
 	writes, puts = erp.writes, shop.count(method="PUT")
-	clock.advance()
+	clock.advance(minutes=5)
 	run_order_sync(erp, client, settings, since=second.next_cursor, now=clock())
 	assert erp.writes == writes
 	assert shop.count(method="PUT") == puts
