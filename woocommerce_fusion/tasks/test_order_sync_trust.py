@@ -262,6 +262,45 @@ class TestOrderSyncTrust(FrappeTestCase):
 		)
 		self.assertEqual(row.sales_order, self.sales_order(order_id).name)
 
+	def test_a_failure_is_not_written_over_what_a_competing_worker_committed(self):
+		order_id = self.add_order("coupon_paid_stripe")
+		order = get_client(SERVER).get(f"orders/{order_id}")
+		settings = get_settings(SERVER)
+		a_inside = threading.Event()
+		failing: list[int] = []
+		from woocommerce_fusion.erp import sales_order
+
+		real_check_total = sales_order.check_total
+
+		def check_total(doc, plan):
+			if threading.get_ident() in failing:
+				a_inside.set()
+				time.sleep(2)  # worker B is now waiting for the order's lock
+				raise RuntimeError("worker A fails after inserting its Sales Order")
+			return real_check_total(doc, plan)
+
+		def worker_a():
+			failing.append(threading.get_ident())
+			return process_order(FrappeErp(), settings, order_id, payload=order)
+
+		def worker_b():
+			a_inside.wait(30)
+			return process_order(FrappeErp(), settings, order_id, payload=order)
+
+		with patch.object(sales_order, "check_total", check_total):
+			workers = [in_worker(worker_a), in_worker(worker_b)]
+			for thread, _ in workers:
+				thread.join(120)
+		(_, a), (_, b) = workers
+		frappe.db.rollback()
+		self.assertEqual((a.get("error"), b.get("error")), (None, None))
+		self.assertEqual(b["result"].status, Status.SALES_ORDER_CREATED)
+		row = self.row(order_id)
+		self.assertEqual((row.status, row.error, row.failed_step), (Status.SALES_ORDER_CREATED, None, None))
+		self.assertEqual(
+			frappe.db.count("Sales Order", {"woocommerce_server": SERVER, "woocommerce_id": str(order_id)}), 1
+		)
+
 	def test_a_desk_save_does_not_wait_for_a_slow_shop(self):
 		order_id = self.add_order()
 		self.sync(order_id)
