@@ -317,6 +317,9 @@ def _hours() -> int:
 	return int(STALE_AFTER.total_seconds() // 3600)
 
 
+# -- what the buttons call -------------------------------------------------------------------
+
+
 def summary(name: str) -> dict:
 	"""What a button tells the user about a run it started or ran."""
 	action = frappe.db.get_value(DOCTYPE, name, ["name", "state", "error", *COUNT_FIELDS], as_dict=True)
