@@ -420,29 +420,31 @@ def test_the_webhook_secret_stays_hidden_until_webhooks_exist():
 		assert fields[name].get("hidden") == 1, name
 
 
-def sync_action_controller() -> ast.Module:
-	path, _data = our_doctypes()["WooCommerce Sync Action"]
-	return ast.parse(path.with_suffix(".py").read_text())
-
-
 def test_every_sync_type_offered_has_a_runner():
-	tree = sync_action_controller()
+	"""The Type field, SyncType in runs/ and hooks.py's runners name the same types, and every
+	runner resolves."""
+	tree = ast.parse((APP / "runs" / "__init__.py").read_text())
 	(sync_type,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "SyncType"]
 	values = {
 		node.targets[0].id: node.value.value
 		for node in sync_type.body
 		if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
 	}
-	(runners,) = [
-		node.value
-		for node in tree.body
-		if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "RUNNERS"
-	]
-	with_runner = {values[key.attr] for key in runners.keys}
+	runners = hooks_value("woocommerce_sync_runners")
 	fields = {df["fieldname"]: df for df in our_doctypes()["WooCommerce Sync Action"][1]["fields"]}
 	offered = set(fields["sync_type"]["options"].split("\n"))
-	assert offered == set(values.values()) == with_runner
-	assert [problem for problem in (resolve(v.value) for v in runners.values) if problem] == []
+	assert offered == set(values.values()) == set(runners)
+	assert [problem for problem in map(resolve, runners.values()) if problem] == []
+
+
+def test_runs_never_name_a_task():
+	"""tasks/ import runs/; a dotted path back into tasks/ would be an import cycle that only
+	frappe.get_attr sees."""
+	sources = {
+		path: path.read_text() for path in (APP / "runs").glob("*.py") if not path.name.startswith("test_")
+	}
+	assert sources
+	assert [path.name for path, text in sources.items() if "woocommerce_fusion.tasks" in text] == []
 
 
 # -- the checkers find what they are meant to find -------------------------------------------

@@ -41,6 +41,13 @@ doc_events = {
 	}
 }
 
+# The job that does the work of each WooCommerce Sync Action type, called with the claimed
+# action (read by woocommerce_fusion/runs/queue.py; its package docstring says how to add a type).
+woocommerce_sync_runners = {
+	"Orders": "woocommerce_fusion.tasks.order_sync.run_orders",
+	"One order": "woocommerce_fusion.tasks.order_sync.run_one_order",
+}
+
 scheduler_events = {
 	"hourly_long": ["woocommerce_fusion.tasks.order_sync.run_hourly_order_sync"],
 	# Failed orders whose next attempt is due (see engine/retry.py for the schedule).

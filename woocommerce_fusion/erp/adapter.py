@@ -3,6 +3,13 @@
 One FrappeErp works on the current site's connection (frappe.db), so it belongs to one worker
 thread, like the connection. It holds no state of its own: the transaction is frappe's, and the
 order's row lock lives in it until commit() or rollback().
+
+Where it commits: commit() itself, when the engine decides; lock_order, for the row it creates
+for an order met for the first time (erp/order_records.py's _insert_row_committed), so that a
+parallel worker waits for its lock instead of inserting a second one; and log_error, when the
+Error Log is the transaction's only write. Nothing else here commits. The Request Log rows are
+committed on a connection of their own (erp/request_log.py's insert_committed) and never commit
+this one.
 """
 
 from __future__ import annotations

@@ -52,8 +52,9 @@ def lock_order(server: str, woocommerce_id: int) -> OrderRecord:
 	snapshot taken at its first plain read; one taken before the lock was granted would hide
 	what a worker that held the lock just committed (its Sales Order, its row). So the open
 	transaction, which must not have written anything, is ended first, and only locking reads
-	run until the lock is held. A new row is committed at once so that a parallel worker finds
-	it and waits for its lock instead of inserting a second one.
+	run until the lock is held. A new row is committed at once (_insert_row_committed) so that a
+	parallel worker finds it and waits for its lock instead of inserting a second one: the one
+	commit of a port method besides commit() and log_error's (see erp/adapter.py).
 	"""
 	if frappe.db.transaction_writes:
 		frappe.throw(_("lock_order must begin the order's transaction; commit or roll back first"))
@@ -64,7 +65,7 @@ def lock_order(server: str, woocommerce_id: int) -> OrderRecord:
 		# The locking read of a missing row took a gap lock; two workers holding it would
 		# deadlock on their inserts, so it goes before the insert does.
 		frappe.db.rollback()
-		_insert_row(server, int(woocommerce_id))
+		_insert_row_committed(server, int(woocommerce_id))
 		row = _locked_row(name)
 	if not row:
 		frappe.throw(_("WooCommerce Order Sync {0} vanished while it was locked").format(name))
@@ -78,7 +79,9 @@ def _locked_row(name: str) -> dict | None:
 	return rows[0] if rows else None
 
 
-def _insert_row(server: str, woocommerce_id: int) -> None:
+def _insert_row_committed(server: str, woocommerce_id: int) -> None:
+	"""Insert the order's row and commit it; roll back instead when a parallel worker was first.
+	Either way the transaction has ended, and nothing else was in it (lock_order checks)."""
 	doc = frappe.get_doc(
 		{
 			"doctype": ORDER_SYNC_DOCTYPE,

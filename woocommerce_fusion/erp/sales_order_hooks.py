@@ -15,14 +15,11 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint
 
+from woocommerce_fusion.runs.switches import in_own_sync, order_sync_enabled
 from woocommerce_fusion.tasks.order_sync import enqueue_one_order
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order_sync.woocommerce_order_sync import (
 	may_sync,
 	queue_order_sync,
-)
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	in_own_sync,
-	order_sync_enabled,
 )
 
 

@@ -16,9 +16,7 @@ from woocommerce_fusion.engine.sync.retries import retry_due_orders
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client, get_settings
 from woocommerce_fusion.erp.order_records import orders_due_for_retry
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	own_sync,
-)
+from woocommerce_fusion.runs.switches import own_sync
 
 RETRY_JOB = "woocommerce_fusion.tasks.order_retry.retry_server_orders"
 # A page of orders against a slow shop: 100 orders with up to two minutes of retried calls for

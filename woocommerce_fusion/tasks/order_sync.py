@@ -3,7 +3,9 @@
 A run lists the shop's changed orders in the dispatcher job and hands each page of 100 orders
 to its own job, so a big shop is worked through by as many workers as the bench has, and the
 dispatcher never waits on its children (a bench with one worker would deadlock). Whoever
-finishes last, the dispatcher or a page job, completes the run (see the Sync Action's fan-in).
+finishes last, the dispatcher or a page job, completes the run (see runs/fan_in.py).
+The runners (run_orders, run_one_order) are named in hooks.py's woocommerce_sync_runners and
+called by runs.queue.run_sync_action with the claimed action.
 """
 
 from __future__ import annotations
@@ -29,24 +31,18 @@ from woocommerce_fusion.engine.sync.orders import SyncCounts, sync_order, sync_o
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client, get_settings
 from woocommerce_fusion.erp.times import utc_to_system
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	COUNT_FIELDS,
-	State,
-	SyncType,
+from woocommerce_fusion.runs import COUNT_FIELDS, State, SyncType
+from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
+from woocommerce_fusion.runs.fan_in import (
 	add_counts,
 	close_listing,
-	create_sync_action,
-	enqueue_sync_action,
+	commit_cursor_until,
+	commit_listing_position,
 	listing_state,
-	mark_failed,
-	own_sync,
-	record_listing,
 	record_page,
-	set_cursor_until,
 )
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	DOCTYPE as SYNC_ACTION,
-)
+from woocommerce_fusion.runs.queue import create_sync_action, enqueue_sync_action, mark_failed
+from woocommerce_fusion.runs.switches import own_sync
 
 ORDER_SYNC = "WooCommerce Order Sync"
 PAGE_JOB = "woocommerce_fusion.tasks.order_sync.process_order_page"
@@ -58,7 +54,7 @@ PAGE_SIZE = MAX_PER_PAGE
 
 # RQ's timeout of a page job, in seconds: 100 orders at a few seconds each on a bench (a Sales
 # Order with its Customer, Address and Contact), plus the shop's retries (two minutes a call at
-# most). Below the Sync Action's STALE_AFTER, so a run found stale has no page job still running.
+# most). Below runs.queue.STALE_AFTER, so a run found stale has no page job still running.
 PAGE_JOB_TIMEOUT = 30 * 60
 
 
@@ -94,7 +90,7 @@ def run_orders(action: frappe._dict) -> None:
 	if stored is None:
 		window = listing_window(settings, since=since, shop_since=shop_since, now=datetime.now(timezone.utc))
 		start, enqueued = None, 0
-		set_cursor_until(action.name, utc_to_system(window.site_until))
+		commit_cursor_until(action.name, utc_to_system(window.site_until))
 	else:
 		window = ListingWindow.from_json(stored[0])
 		start, enqueued = ListingPosition.from_json(stored[1]), stored[2]
@@ -187,7 +183,7 @@ class ListingRecorder:
 		if self.fan_out.kept_back() is not None:
 			# The first page waits in the dispatcher: it is not handed out until a second comes.
 			return
-		record_listing(
+		commit_listing_position(
 			self.action,
 			window=window.to_json(),
 			position=position.to_json(),

@@ -16,15 +16,10 @@ from frappe.utils import get_system_timezone
 from frappe.utils.background_jobs import get_job
 
 from woocommerce_fusion.erp.test_adapter import VAT_7, VAT_19, make_fixtures, shop_server_values
+from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
+from woocommerce_fusion.runs import SyncType
+from woocommerce_fusion.runs.queue import create_sync_action, run_sync_action
 from woocommerce_fusion.testing.shop import TestShop
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	DOCTYPE as SYNC_ACTION,
-)
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	SyncType,
-	create_sync_action,
-	run_sync_action,
-)
 
 test_dependencies = ["Company", "Customer Group", "Territory"]
 

@@ -20,6 +20,10 @@ from rq.job import JobStatus
 from woocommerce_fusion.engine.pipeline import Status
 from woocommerce_fusion.erp.sales_order_hooks import sync_sales_order
 from woocommerce_fusion.erp.test_adapter import PRICE_LIST, VAT_7, VAT_19, load_order, make_fixtures
+from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
+from woocommerce_fusion.runs import State, SyncType
+from woocommerce_fusion.runs.queue import create_sync_action, run_sync_action
+from woocommerce_fusion.runs.switches import own_sync
 from woocommerce_fusion.tasks.order_sync import ONE_ORDER_TIMEOUT
 from woocommerce_fusion.testing.shop import TestShop
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order.woocommerce_order import (
@@ -34,16 +38,6 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.test_
 	clear_actions,
 	make_server,
 	make_user,
-)
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	DOCTYPE as SYNC_ACTION,
-)
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	State,
-	SyncType,
-	create_sync_action,
-	own_sync,
-	run_sync_action,
 )
 
 DOCTYPE = "WooCommerce Order Sync"

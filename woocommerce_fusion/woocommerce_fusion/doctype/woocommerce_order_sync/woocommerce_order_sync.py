@@ -20,12 +20,9 @@ from frappe.model.document import Document
 from frappe.utils import cint
 
 from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE, order_sync_name
+from woocommerce_fusion.runs.queue import summary
+from woocommerce_fusion.runs.switches import check_order_sync_enabled, order_sync_enabled
 from woocommerce_fusion.tasks.order_sync import enqueue_one_order
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	check_order_sync_enabled,
-	order_sync_enabled,
-	summary,
-)
 
 
 class WooCommerceOrderSync(Document):

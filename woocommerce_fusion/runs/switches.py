@@ -1,0 +1,54 @@
+"""Whether a sync may start: the shop's order sync switch, and the flag of the app's own sync.
+
+The Sales Order hooks ask both on every save of a web order, so both are cheap: the switch is
+read from the document cache, the flag from frappe.flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import frappe
+from frappe import _
+from frappe.utils import cint
+
+from woocommerce_fusion.runs import SERVER_DOCTYPE
+
+# Set while the app's own sync runs, so the Sales Order hooks do not answer the Sales Orders the
+# sync itself writes with yet another sync.
+SYNC_FLAG = "woocommerce_sync_running"
+
+
+@contextmanager
+def own_sync() -> Iterator[None]:
+	previous = frappe.flags.get(SYNC_FLAG)
+	frappe.flags[SYNC_FLAG] = True
+	try:
+		yield
+	finally:
+		frappe.flags[SYNC_FLAG] = previous
+
+
+def in_own_sync() -> bool:
+	return bool(frappe.flags.get(SYNC_FLAG))
+
+
+def order_sync_enabled(server: str) -> bool:
+	"""Whether the shop's orders may be synced at all: the server is enabled and its order sync is on.
+
+	Read from the document cache, because the Sales Order hooks ask on every save of a web order;
+	saving the server clears it.
+	"""
+	values = frappe.get_cached_value(SERVER_DOCTYPE, server, ["enabled", "enable_order_sync"], as_dict=True)
+	return bool(values and cint(values.enabled) and cint(values.enable_order_sync))
+
+
+def check_order_sync_enabled(server: str) -> None:
+	if not order_sync_enabled(server):
+		frappe.throw(
+			_(
+				"Order sync is off for WooCommerce Server {0}: it is disabled or its Enable Order Sync is not set."
+			).format(server),
+			title=_("Order sync is off"),
+		)
