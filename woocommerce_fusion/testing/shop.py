@@ -25,6 +25,12 @@ Python API (all thread safe):
   seconds=None, location=None) with kind 429/500/502/503/301/302/307/308/timeout/drop/latency,
   .clear_faults()
 - request log: .requests, .count(method=None, path_prefix=None, status=None), .reset_counts()
+
+Layout: TestShop is a façade over resources that each keep their data and REST routes:
+shop_catalog (products, variations, coupons, tax rates, stock), shop_orders + shop_order_routes
+(orders, notes, refunds; JSON from shop_order_engine and shop_order_totals), shop_webhooks,
+shop_info (system status, indexes). They share a shop_site.ShopSite (lock, ids, clocks, URL,
+request log, shop_faults, routing), which is the Backend shop_http's server serves.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from woocommerce.oauth import OAuth
 from woocommerce_fusion.testing.sample_orders import SaleableItem
 from woocommerce_fusion.testing.shop_auth import ApiKey, Authenticator
 from woocommerce_fusion.testing.shop_catalog import CatalogRoutes, CatalogStore
+from woocommerce_fusion.testing.shop_faults import Fault
 from woocommerce_fusion.testing.shop_http import RequestRecord, ShopServer, start_thread
 from woocommerce_fusion.testing.shop_info import InfoRoutes
 from woocommerce_fusion.testing.shop_order_engine import OrderEngine
@@ -288,7 +295,7 @@ class TestShop:
 		shop's own URL, like a redirect to another host name of the same site), "timeout" (hold
 		the request `seconds`, default 30, then close without answering), "drop" (close at once
 		without answering), "latency" (answer normally after `seconds`)."""
-		self._site.faults.inject(kind, times, path_prefix, method, retry_after, seconds, location)
+		self._site.faults.add(Fault(kind, times, path_prefix, method, retry_after, seconds, location))
 
 	def clear_faults(self) -> None:
 		self._site.faults.clear()

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from woocommerce_fusion.testing.sample_orders import CATALOG, SaleableItem
-from woocommerce_fusion.testing.shop_http import Request, Response, Route, require, route
+from woocommerce_fusion.testing.shop_http import ONE, Request, Response, Route, require, route, writes
 from woocommerce_fusion.testing.shop_lists import (
 	PRODUCT_STATUSES,
 	ListQuery,
@@ -365,14 +365,13 @@ class CatalogRoutes:
 		self.site = store.site
 
 	def routes(self) -> list[Route]:
-		one = "GET, POST, PUT, PATCH, DELETE"
 		return [
-			route("/products/batch", "POST, PUT, PATCH", POST=(self._products_batch, "batch"), PUT=(self._products_batch, "batch"), PATCH=(self._products_batch, "batch")),
+			route("/products/batch", "POST, PUT, PATCH", **writes(self._products_batch, "batch")),
 			route("/products", "GET, POST", GET=(self._products_list, "list"), POST=(self._product_create, "create")),
-			route("/products/<id>/variations/batch", "POST, PUT, PATCH", POST=(self._variations_batch, "batch"), PUT=(self._variations_batch, "batch"), PATCH=(self._variations_batch, "batch")),
+			route("/products/<id>/variations/batch", "POST, PUT, PATCH", **writes(self._variations_batch, "batch")),
 			route("/products/<id>/variations", "GET, POST", GET=(self._variations_list, "list"), POST=(self._variation_create, "create")),
-			route("/products/<id>/variations/<variation>", one, GET=(self._variation_get, "view"), POST=(self._variation_update, "edit"), PUT=(self._variation_update, "edit"), PATCH=(self._variation_update, "edit"), DELETE=(self._variation_delete, "delete")),
-			route("/products/<id>", one, GET=(self._product_get, "view"), POST=(self._product_update, "edit"), PUT=(self._product_update, "edit"), PATCH=(self._product_update, "edit"), DELETE=(self._product_delete, "delete")),
+			route("/products/<id>/variations/<variation>", ONE, GET=(self._variation_get, "view"), **writes(self._variation_update, "edit"), DELETE=(self._variation_delete, "delete")),
+			route("/products/<id>", ONE, GET=(self._product_get, "view"), **writes(self._product_update, "edit"), DELETE=(self._product_delete, "delete")),
 			route("/taxes", "GET, POST", GET=(self._taxes_list, "list")),
 		]  # fmt: skip
 

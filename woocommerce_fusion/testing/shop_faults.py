@@ -24,9 +24,18 @@ class Fault:
 	path_prefix: str | None = None
 	method: str | None = None
 	retry_after: float | None = None
-	seconds: float = 0.0
+	# None: the kind's default, 30 for a timeout, else 0.
+	seconds: float | None = None
 	# A redirect's target: a base URL the request's path and query are appended to.
 	location: str | None = None
+
+	def __post_init__(self) -> None:
+		if self.kind not in FAULT_KINDS:
+			raise ValueError(f"unknown fault {self.kind!r}; use one of {', '.join(FAULT_KINDS)}")
+		if self.seconds is None:
+			self.seconds = 30.0 if self.kind == "timeout" else 0.0
+		if self.location:
+			self.location = self.location.rstrip("/")
 
 	def matches(self, method: str, path: str) -> bool:
 		if self.method and self.method.upper() != method:
@@ -42,32 +51,9 @@ class FaultInjector:
 		self._faults: list[Fault] = []
 		self._lock = threading.Lock()
 
-	def inject(
-		self,
-		kind: str,
-		times: int = 1,
-		path_prefix: str | None = None,
-		method: str | None = None,
-		retry_after: float | None = None,
-		seconds: float | None = None,
-		location: str | None = None,
-	) -> None:
-		"""See TestShop.inject_fault."""
-		if kind not in FAULT_KINDS:
-			raise ValueError(f"unknown fault {kind!r}; use one of {', '.join(FAULT_KINDS)}")
-		default_seconds = 30.0 if kind == "timeout" else 0.0
+	def add(self, fault: Fault) -> None:
 		with self._lock:
-			self._faults.append(
-				Fault(
-					kind,
-					times,
-					path_prefix,
-					method,
-					retry_after,
-					default_seconds if seconds is None else seconds,
-					location.rstrip("/") if location else None,
-				)
-			)
+			self._faults.append(fault)
 
 	def clear(self) -> None:
 		with self._lock:
@@ -86,9 +72,9 @@ class FaultInjector:
 		if fault.kind == "drop":
 			return Disruption(fault.kind, drop=True)
 		if fault.kind == "timeout":
-			return Disruption(fault.kind, wait=fault.seconds, drop=True)
+			return Disruption(fault.kind, wait=fault.seconds or 0.0, drop=True)
 		if fault.kind == "latency":
-			return Disruption(fault.kind, wait=fault.seconds)
+			return Disruption(fault.kind, wait=fault.seconds or 0.0)
 		if fault.kind in REDIRECT_FAULTS:
 			location = (fault.location or self._home_url()) + target
 			return Disruption(fault.kind, response=redirect_response(int(fault.kind), location))

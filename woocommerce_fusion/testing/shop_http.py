@@ -102,6 +102,19 @@ class RequestLog:
 
 
 @dataclass
+class Incoming:
+	"""A request as it arrived, before routing: `pairs` is the query string in order, `basic`
+	the credentials of an Authorization: Basic header."""
+
+	method: str
+	path: str
+	pairs: list[tuple[str, str]]
+	raw_body: bytes
+	headers: Message
+	basic: tuple[str, str] | None
+
+
+@dataclass
 class Request:
 	method: str
 	path: str
@@ -152,15 +165,7 @@ class Backend(Protocol):
 		"""The injected fault this request meets, if any; `target` is its path and query as sent."""
 		...
 
-	def dispatch(
-		self,
-		method: str,
-		path: str,
-		pairs: list[tuple[str, str]],
-		raw_body: bytes,
-		headers: Message,
-		basic: tuple[str, str] | None,
-	) -> Response: ...
+	def dispatch(self, incoming: Incoming) -> Response: ...
 
 	def render(self, body: Any) -> bytes: ...
 
@@ -181,6 +186,15 @@ def route(path: str, allow: str, **methods: tuple[Handler, str]) -> Route:
 	"""`methods` maps an HTTP method to (handler, permission kind: list/view/create/edit/delete/batch)."""
 	regex = re.sub(r"<(\w+)>", r"(?P<\1>\\d+)", path)
 	return Route(re.compile(f"^{regex}/?$"), {m.upper(): h for m, h in methods.items()}, allow)
+
+
+# The Allow header of a single resource's route.
+ONE = "GET, POST, PUT, PATCH, DELETE"
+
+
+def writes(handler: Handler, kind: str) -> dict[str, tuple[Handler, str]]:
+	"""POST, PUT and PATCH alike, as WordPress' EDITABLE routes take all three."""
+	return {"POST": (handler, kind), "PUT": (handler, kind), "PATCH": (handler, kind)}
 
 
 _PERMISSION_ERRORS = {
@@ -294,9 +308,8 @@ class ShopHandler(BaseHTTPRequestHandler):
 				self._send(disruption.response, record, started)
 				return
 		try:
-			response = backend.dispatch(
-				self.command, parts.path, pairs, raw_body, self.headers, self._basic_auth()
-			)
+			incoming = Incoming(self.command, parts.path, pairs, raw_body, self.headers, self._basic_auth())
+			response = backend.dispatch(incoming)
 		except RestError as error:
 			response = Response(error.status, error.body())
 		except Exception as error:  # noqa: BLE001 - a bug in the shop must still answer like WordPress

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from woocommerce_fusion.testing.shop_http import Request, Response, Route, require, route
+from woocommerce_fusion.testing.shop_http import ONE, Request, Response, Route, require, route, writes
 from woocommerce_fusion.testing.shop_lists import ListQuery, parse_list_query, pick_fields, truthy
 from woocommerce_fusion.testing.shop_order_engine import ORDER_LIST_STATUSES, note_json
 from woocommerce_fusion.testing.shop_orders import OrderStore, StoredOrder
@@ -18,20 +18,21 @@ ORDER_ORDERBY = ("date", "id", "include", "title", "slug", "modified")
 
 
 class OrderRoutes:
+	"""The REST routes of orders, notes and refunds."""
+
 	def __init__(self, store: OrderStore) -> None:
 		self.store = store
 		self.site = store.site
 
 	def routes(self) -> list[Route]:
-		one = "GET, POST, PUT, PATCH, DELETE"
 		return [
-			route("/orders/batch", "POST, PUT, PATCH", POST=(self._orders_batch, "batch"), PUT=(self._orders_batch, "batch"), PATCH=(self._orders_batch, "batch")),
+			route("/orders/batch", "POST, PUT, PATCH", **writes(self._orders_batch, "batch")),
 			route("/orders", "GET, POST", GET=(self._orders_list, "list"), POST=(self._order_create, "create")),
 			route("/orders/<id>/notes", "GET, POST", GET=(self._notes_list, "list"), POST=(self._note_create, "create")),
 			route("/orders/<id>/notes/<note>", "GET, DELETE", GET=(self._note_get, "view"), DELETE=(self._note_delete, "delete")),
 			route("/orders/<id>/refunds", "GET, POST", GET=(self._refunds_list, "list"), POST=(self._refund_create, "create")),
 			route("/orders/<id>/refunds/<refund>", "GET, DELETE", GET=(self._refund_get, "view"), DELETE=(self._refund_delete, "delete")),
-			route("/orders/<id>", one, GET=(self._order_get, "view"), POST=(self._order_update, "edit"), PUT=(self._order_update, "edit"), PATCH=(self._order_update, "edit"), DELETE=(self._order_delete, "delete")),
+			route("/orders/<id>", ONE, GET=(self._order_get, "view"), **writes(self._order_update, "edit"), DELETE=(self._order_delete, "delete")),
 		]  # fmt: skip
 
 	# -- orders -----------------------------------------------------------------------------
@@ -135,10 +136,8 @@ class OrderRoutes:
 
 	def _find_note(self, request: Request) -> tuple[StoredOrder, dict[str, Any]]:
 		record = self._record(request)
-		for note in record.notes:
-			if note["id"] == int(request.match["note"]):
-				return record, note
-		raise RestError(404, "woocommerce_rest_invalid_id", "Invalid resource ID.")
+		missing = RestError(404, "woocommerce_rest_invalid_id", "Invalid resource ID.")
+		return record, _by_id(record.notes, int(request.match["note"]), missing)
 
 	def _note_get(self, request: Request, kind: str) -> Response:
 		require(request, kind)
@@ -185,10 +184,8 @@ class OrderRoutes:
 
 	def _find_refund(self, request: Request) -> tuple[StoredOrder, dict[str, Any]]:
 		record = self._record(request)
-		for refund in record.refunds:
-			if refund["id"] == int(request.match["refund"]):
-				return record, refund
-		raise RestError(404, "woocommerce_rest_shop_order_refund_invalid_id", "Invalid ID.")
+		missing = RestError(404, "woocommerce_rest_shop_order_refund_invalid_id", "Invalid ID.")
+		return record, _by_id(record.refunds, int(request.match["refund"]), missing)
 
 	def _refund_get(self, request: Request, kind: str) -> Response:
 		require(request, kind)
@@ -204,6 +201,13 @@ class OrderRoutes:
 			record, refund = self._find_refund(request)
 			self.store.delete_refund(record, refund)
 		return Response(200, refund)
+
+
+def _by_id(items: list[dict[str, Any]], wanted: int, missing: RestError) -> dict[str, Any]:
+	for item in items:
+		if item["id"] == wanted:
+			return item
+	raise missing
 
 
 def _order_matches(record: StoredOrder, query: ListQuery) -> bool:

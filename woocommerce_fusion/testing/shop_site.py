@@ -12,13 +12,13 @@ import math
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from email.message import Message
 from typing import Any
 
 from woocommerce_fusion.testing.shop_auth import Authenticator, php_query
 from woocommerce_fusion.testing.shop_faults import FaultInjector
 from woocommerce_fusion.testing.shop_http import (
 	Disruption,
+	Incoming,
 	Request,
 	RequestLog,
 	Response,
@@ -104,21 +104,15 @@ class ShopSite:
 	def index(self) -> dict[str, Any]:
 		return site_index(self.url, self.timezone, self.store_clock.gmt_offset_hours(self.now()), self.https)
 
-	def dispatch(
-		self,
-		method: str,
-		path: str,
-		pairs: list[tuple[str, str]],
-		raw_body: bytes,
-		headers: Message,
-		basic: tuple[str, str] | None,
-	) -> Response:
+	def dispatch(self, incoming: Incoming) -> Response:
+		method, path, pairs = incoming.method, incoming.path, incoming.pairs
+		raw_body, basic = incoming.raw_body, incoming.basic
 		params = php_query(pairs)
 		if path.rstrip("/") == "/wp-json":
 			index = self.index()
 			# The index honours _fields like every WordPress route (the client asks for four keys).
 			return Response(200, pick_fields(index, params["_fields"]) if params.get("_fields") else index)
-		content_type = headers.get("Content-Type") or ""
+		content_type = incoming.headers.get("Content-Type") or ""
 		form = parse_body(raw_body, content_type) if "x-www-form-urlencoded" in content_type else {}
 		key = self.auth.authenticate(
 			method, self.url + path, {**params, **form}, basic if self.https else None, self.https

@@ -23,7 +23,16 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from woocommerce_fusion.testing.shop_http import Request, Response, Route, link_header, require, route
+from woocommerce_fusion.testing.shop_http import (
+	ONE,
+	Request,
+	Response,
+	Route,
+	link_header,
+	require,
+	route,
+	writes,
+)
 from woocommerce_fusion.testing.shop_lists import WEBHOOK_LIST_STATUSES, parse_list_query, truthy
 from woocommerce_fusion.testing.shop_site import ShopSite
 from woocommerce_fusion.testing.shop_util import API, UTC, RestError, StoreClock, invalid_params, php_json
@@ -333,10 +342,9 @@ class WebhookRoutes:
 		return hook.id
 
 	def routes(self) -> list[Route]:
-		one = "GET, POST, PUT, PATCH, DELETE"
 		return [
 			route("/webhooks", "GET, POST", GET=(self._list, "list"), POST=(self._create, "create")),
-			route("/webhooks/<id>", one, GET=(self._get, "view"), POST=(self._update, "edit"), PUT=(self._update, "edit"), PATCH=(self._update, "edit"), DELETE=(self._delete, "delete")),
+			route("/webhooks/<id>", ONE, GET=(self._get, "view"), **writes(self._update, "edit"), DELETE=(self._delete, "delete")),
 		]  # fmt: skip
 
 	def _webhook(self, request: Request, deleting: bool = False) -> Webhook:
