@@ -1,445 +1,538 @@
-"""Products, variations, coupons and tax rates of the test shop, shaped like WooCommerce 8.4 JSON."""
+"""The shop's catalogue: products and their variations, coupons and tax rates, with their REST
+routes (/products, /products/<id>/variations, /taxes) and the stock that orders move."""
 
 from __future__ import annotations
 
-import re
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from woocommerce_fusion.testing.shop_util import RestError, StoreClock, php_float_text
+from woocommerce_fusion.testing.sample_orders import CATALOG, SaleableItem
+from woocommerce_fusion.testing.shop_http import ONE, Request, Response, Route, require, route, writes
+from woocommerce_fusion.testing.shop_lists import (
+	PRODUCT_STATUSES,
+	ListQuery,
+	as_list,
+	parse_list_query,
+	pick_fields,
+	truthy,
+)
+from woocommerce_fusion.testing.shop_products import (
+	DEFAULT_TAX_RATES,
+	Coupon,
+	TaxRate,
+	apply_product_changes,
+	duplicate_sku_error,
+	edit_context,
+	formatted_name,
+	new_product,
+	new_variation,
+	variable_price_html,
+)
+from woocommerce_fusion.testing.shop_site import ShopSite, batch
+from woocommerce_fusion.testing.shop_util import UTC, RestError, php_json, to_decimal
+from woocommerce_fusion.testing.shop_webhooks import WebhookDispatcher
 
-# Stands for the shop's URL inside stored JSON; replaced when rendering, so the port can be
-# chosen after seeding.
-SHOP_URL = "@@SHOP_URL@@"
-API = f"{SHOP_URL}/wp-json/wc/v3"
-CATEGORY = {"id": 17, "name": "Coffee Gear", "slug": "coffee-gear"}
-
-
-@dataclass(frozen=True)
-class TaxRate:
-	id: int
-	name: str
-	percent: int
-	tax_class: str
-	shipping: bool
-	order: int
-
-	@property
-	def rate_code(self) -> str:
-		return f"DE-{self.name.upper()}-1"
-
-	def as_json(self) -> dict[str, Any]:
-		return {
-			"id": self.id,
-			"country": "DE",
-			"state": "",
-			"postcode": "",
-			"city": "",
-			"rate": f"{self.percent}.0000",
-			"name": self.name,
-			"priority": 1,
-			"compound": False,
-			"shipping": self.shipping,
-			"order": self.order,
-			"class": self.tax_class or "standard",
-			"postcodes": [],
-			"cities": [],
-			"_links": {
-				"self": [{"href": f"{API}/taxes/{self.id}"}],
-				"collection": [{"href": f"{API}/taxes"}],
-			},
-		}
-
-
-DEFAULT_TAX_RATES = {
-	1: TaxRate(1, "MwSt. 19%", 19, "", True, 1),
-	2: TaxRate(2, "MwSt. 7%", 7, "reduced-rate", False, 0),
-}
-
-
-# WooCommerce's default extra tax classes; the standard class is "".
-TAX_CLASS_SLUGS = ("reduced-rate", "zero-rate")
-
-
-def tax_class_value(given: Any, variation: bool) -> str:
-	"""WC_Product::set_tax_class(): sanitized, "standard" means "", unknown classes become "";
-	a variation may also say "parent"."""
-	slug = re.sub(r"[^a-z0-9_-]+", "-", str(given or "").strip().lower()).strip("-")
-	valid = (*TAX_CLASS_SLUGS, "parent") if variation else TAX_CLASS_SLUGS
-	return slug if slug in valid else ""
-
-
-def slugify(name: str) -> str:
-	return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "product"
-
-
-def wc_price(value: str) -> str:
-	"""wc_price() of the store (EUR, symbol left, "," thousands, "." decimals, 2 decimals)."""
-	amount = Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP)
-	return (
-		'<span class="woocommerce-Price-amount amount"><bdi><span class="woocommerce-Price-currencySymbol">'
-		f"&euro;</span>{amount:,.2f}</bdi></span>"
-	)
-
-
-def is_on_sale(regular: str, sale: str) -> bool:
-	"""WC_Product::is_on_sale() without schedules: a sale price below the regular one."""
-	return sale != "" and regular != "" and Decimal(regular) > Decimal(sale)
-
-
-def current_price(regular: str, sale: str) -> str:
-	return sale if is_on_sale(regular, sale) else regular
-
-
-def price_fields(regular: str, sale: str) -> dict[str, Any]:
-	"""The price block a product and a variation share (sale schedules are not modelled)."""
-	return {
-		"price": current_price(regular, sale),
-		"regular_price": regular,
-		"sale_price": sale,
-		"date_on_sale_from": None,
-		"date_on_sale_from_gmt": None,
-		"date_on_sale_to": None,
-		"date_on_sale_to_gmt": None,
-		"on_sale": is_on_sale(regular, sale),
-	}
-
-
-def price_html(regular: str, sale: str) -> str:
-	"""WC_Product::get_price_html(): the regular price struck through while on sale."""
-	price = sale or regular
-	if price == "":
-		return ""
-	if is_on_sale(regular, sale):
-		return f'<del aria-hidden="true">{wc_price(regular)}</del> <ins>{wc_price(sale)}</ins>'
-	return wc_price(price)
-
-
-def variable_price_html(variations: list[dict[str, Any]]) -> str:
-	"""WC_Product_Variable::get_price_html(): a range, or one (possibly struck-through) price."""
-	priced = [v for v in variations if v.get("price") not in (None, "")]
-	if not priced:
-		return ""
-	prices = sorted(Decimal(v["price"]) for v in priced)
-	regulars = sorted(Decimal(v.get("regular_price") or v["price"]) for v in priced)
-	if prices[0] != prices[-1]:
-		return f"{wc_price(str(prices[0]))} &ndash; {wc_price(str(prices[-1]))}"
-	on_sale = any(is_on_sale(v.get("regular_price") or "", v.get("sale_price") or "") for v in priced)
-	if on_sale and regulars[0] == regulars[-1]:
-		return f'<del aria-hidden="true">{wc_price(str(regulars[-1]))}</del> <ins>{wc_price(str(prices[0]))}</ins>'
-	return wc_price(str(prices[0]))
-
-
-def formatted_name(product: dict[str, Any], parent: dict[str, Any] | None) -> str:
-	"""WC_Product::get_formatted_name() as stock notes show it: "Ceramic Mug (MUG-CER)"; a
-	variation is named after its parent and options, its (empty) attribute list follows in a span
-	because the options are already in the name."""
-	identifier = product.get("sku") or f"#{product['id']}"
-	if parent is None:
-		return f"{product['name']} ({identifier})"
-	options = ", ".join(a.get("option", "") for a in product.get("attributes") or [])
-	name = f"{parent['name']} - {options}" if options else parent["name"]
-	return f'{name} ({identifier})<span class="description"></span>'
-
-
-def edit_context(product: dict[str, Any]) -> dict[str, Any]:
-	"""Create and update answer in the edit context, which adds two fields to a product and
-	gives average_rating unformatted ("0", where views say "0.00")."""
-	if product.get("parent_id"):
-		return product
-	answer = {k: v for k, v in product.items() if k != "_links"}
-	answer["average_rating"] = php_float_text(Decimal(product["average_rating"] or "0"))
-	answer["permalink_template"] = f"{SHOP_URL}/product/%pagename%/"
-	answer["generated_slug"] = product["slug"]
-	answer["_links"] = product["_links"]
-	return answer
-
-
-def _dates(clock: StoreClock, created: datetime, modified: datetime) -> dict[str, str]:
-	return {
-		"date_created": clock.local(created),
-		"date_created_gmt": clock.gmt(created),
-		"date_modified": clock.local(modified),
-		"date_modified_gmt": clock.gmt(modified),
-	}
-
-
-def _stock_status(product: dict[str, Any]) -> str:
-	if (
-		product.get("manage_stock")
-		and product.get("stock_quantity") is not None
-		and product["stock_quantity"] <= 0
-	):
-		return "outofstock"
-	return "instock"
-
-
-def new_product(product_id: int, data: dict[str, Any], clock: StoreClock, now: datetime) -> dict[str, Any]:
-	"""A product as POST /products answers it, from the request body."""
-	name = str(data.get("name") or "Product")
-	dates = _dates(clock, now, now)
-	regular = str(data.get("regular_price") or "")
-	sale = str(data.get("sale_price") or "")
-	product: dict[str, Any] = {
-		"id": product_id,
-		"name": name,
-		"slug": data.get("slug") or slugify(name),
-		"permalink": f"{SHOP_URL}/product/{data.get('slug') or slugify(name)}/",
-		"date_created": dates["date_created"],
-		"date_created_gmt": dates["date_created_gmt"],
-		"date_modified": dates["date_modified"],
-		"date_modified_gmt": dates["date_modified_gmt"],
-		"type": data.get("type") or "simple",
-		"status": data.get("status") or "publish",
-		"featured": bool(data.get("featured", False)),
-		"catalog_visibility": data.get("catalog_visibility") or "visible",
-		"description": data.get("description") or "",
-		"short_description": data.get("short_description") or "",
-		"sku": str(data.get("sku") or ""),
-		**price_fields(regular, sale),
-		"purchasable": bool(sale or regular) or data.get("type") == "variable",
-		"total_sales": 0,
-		"virtual": bool(data.get("virtual", False)),
-		"downloadable": bool(data.get("downloadable", False)),
-		"downloads": [],
-		"download_limit": -1,
-		"download_expiry": -1,
-		"external_url": "",
-		"button_text": "",
-		"tax_status": data.get("tax_status") or "taxable",
-		"tax_class": tax_class_value(data.get("tax_class"), False),
-		"manage_stock": bool(data.get("manage_stock", False)),
-		"stock_quantity": data.get("stock_quantity") if data.get("manage_stock") else None,
-		"backorders": "no",
-		"backorders_allowed": False,
-		"backordered": False,
-		"low_stock_amount": None,
-		"sold_individually": False,
-		"weight": str(data.get("weight") or ""),
-		"dimensions": {"length": "", "width": "", "height": ""},
-		"shipping_required": True,
-		"shipping_taxable": True,
-		"shipping_class": "",
-		"shipping_class_id": 0,
-		"reviews_allowed": True,
-		"average_rating": "0.00",
-		"rating_count": 0,
-		"upsell_ids": [],
-		"cross_sell_ids": [],
-		"parent_id": 0,
-		"purchase_note": "",
-		"categories": [CATEGORY] if data.get("categories") is not None else [],
-		"tags": [],
-		"images": [],
-		"attributes": data.get("attributes") or [],
-		"default_attributes": data.get("default_attributes") or [],
-		"variations": [],
-		"grouped_products": [],
-		"menu_order": 0,
-		"price_html": price_html(regular, sale),
-		"related_ids": [],
-		"meta_data": [],
-		"stock_status": "instock",
-		"has_options": data.get("type") == "variable",
-		"post_password": "",
-		"_links": {
-			"self": [{"href": f"{API}/products/{product_id}"}],
-			"collection": [{"href": f"{API}/products"}],
-		},
-	}
-	product["stock_status"] = _stock_status(product)
-	return product
-
-
-def new_variation(
-	variation_id: int, parent: dict[str, Any], data: dict[str, Any], clock: StoreClock, now: datetime
-) -> dict[str, Any]:
-	dates = _dates(clock, now, now)
-	attributes = data.get("attributes") or []
-	option = attributes[0].get("option", "") if attributes else ""
-	regular = str(data.get("regular_price") or "")
-	sale = str(data.get("sale_price") or "")
-	query = "&".join(f"attribute_{slugify(a.get('name', ''))}={a.get('option', '')}" for a in attributes)
-	variation: dict[str, Any] = {
-		"id": variation_id,
-		**dates,
-		"description": data.get("description") or "",
-		"permalink": f"{SHOP_URL}/product/{parent['slug']}/" + (f"?{query}" if query else ""),
-		"sku": str(data.get("sku") or ""),
-		**price_fields(regular, sale),
-		"status": data.get("status") or "publish",
-		"purchasable": bool(sale or regular),
-		"virtual": False,
-		"downloadable": False,
-		"downloads": [],
-		"download_limit": -1,
-		"download_expiry": -1,
-		"tax_status": "taxable",
-		# WC_Product_Variation defaults to "parent"; the shop shows the parent's class in views.
-		"tax_class": tax_class_value(data.get("tax_class", "parent"), True),
-		"manage_stock": bool(data.get("manage_stock", False)),
-		"stock_quantity": data.get("stock_quantity") if data.get("manage_stock") else None,
-		"stock_status": "instock",
-		"backorders": "no",
-		"backorders_allowed": False,
-		"backordered": False,
-		"low_stock_amount": None,
-		"weight": str(data.get("weight") or ""),
-		"dimensions": {"length": "", "width": "", "height": ""},
-		"shipping_class": "",
-		"shipping_class_id": 0,
-		"image": None,
-		"attributes": [
-			{
-				"id": 0,
-				"name": a.get("name", ""),
-				"slug": slugify(a.get("name", "")),
-				"option": a.get("option", ""),
-			}
-			for a in attributes
-		],
-		"menu_order": 0,
-		"meta_data": [],
-		"name": option or parent["name"],
-		"parent_id": parent["id"],
-		"_links": {
-			"self": [{"href": f"{API}/products/{parent['id']}/variations/{variation_id}"}],
-			"collection": [{"href": f"{API}/products/{parent['id']}/variations"}],
-			"up": [{"href": f"{API}/products/{parent['id']}"}],
-		},
-	}
-	variation["stock_status"] = _stock_status(variation)
-	return variation
-
-
-# Fields a client may write on products and variations; everything else is read-only.
-_WRITABLE = (
-	"name",
+PRODUCT_ORDERBY = (
+	"date",
+	"id",
+	"include",
+	"title",
 	"slug",
-	"type",
-	"status",
-	"featured",
-	"catalog_visibility",
-	"description",
-	"short_description",
-	"sku",
-	"regular_price",
-	"sale_price",
-	"virtual",
-	"downloadable",
-	"tax_status",
-	"tax_class",
-	"manage_stock",
-	"stock_quantity",
-	"backorders",
-	"weight",
-	"dimensions",
+	"price",
+	"popularity",
+	"rating",
 	"menu_order",
-	"attributes",
-	"default_attributes",
-	"purchase_note",
+	"modified",
 )
 
 
-def apply_product_changes(
-	product: dict[str, Any], data: dict[str, Any], clock: StoreClock, now: datetime
-) -> None:
-	for key in _WRITABLE:
-		if key in data and key in product:
-			product[key] = data[key]
-	if "tax_class" in data and "tax_class" in product:
-		product["tax_class"] = tax_class_value(data["tax_class"], bool(product.get("parent_id")))
-	if "stock_quantity" in data and data["stock_quantity"] is not None:
-		product["stock_quantity"] = int(data["stock_quantity"])
-	if "meta_data" in data:
-		product["meta_data"] = merge_meta(product["meta_data"], data["meta_data"], lambda: 0)
-	if "categories" in data and "categories" in product:
-		product["categories"] = [CATEGORY] if data["categories"] else []
-	sale = str(product.get("sale_price") or "")
-	regular = str(product.get("regular_price") or "")
-	if product.get("type") != "variable":
-		product["price"] = current_price(regular, sale)
-		product["on_sale"] = is_on_sale(regular, sale)
-		product["purchasable"] = bool(sale or regular)
-		if "price_html" in product:
-			product["price_html"] = price_html(regular, sale)
-	product["stock_status"] = _stock_status(product)
-	product["date_modified"] = clock.local(now)
-	product["date_modified_gmt"] = clock.gmt(now)
+@dataclass
+class StockChange:
+	"""One product's stock moved by an order: the product dict and its quantity before and after."""
+
+	product: dict[str, Any]
+	before: int
+	after: int
 
 
-def merge_meta(existing: list[dict[str, Any]], changes: Any, next_meta_id: Any) -> list[dict[str, Any]]:
-	"""meta_data updates: match by id, else by key; new keys get a fresh meta id."""
-	merged = [dict(entry) for entry in existing]
-	if not isinstance(changes, list):
-		return merged
-	for change in changes:
-		if not isinstance(change, dict) or "key" not in change and "id" not in change:
-			continue
-		target = next(
-			(
-				m
-				for m in merged
-				if ("id" in change and m.get("id") == change["id"]) or m.get("key") == change.get("key")
-			),
-			None,
+class CatalogStore:
+	"""Products and variations (one id -> JSON dict, as WordPress keeps both as posts), coupons
+	and tax rates; changes announce themselves to the webhooks."""
+
+	def __init__(self, site: ShopSite, webhooks: WebhookDispatcher) -> None:
+		self.site = site
+		self.webhooks = webhooks
+		self.products: dict[int, dict[str, Any]] = {}
+		self.coupons: dict[str, Coupon] = {}
+		self.tax_rates: dict[int, TaxRate] = dict(DEFAULT_TAX_RATES)
+		# A variation's stored tax class ("parent" by default); its JSON shows the resolved one.
+		self._variation_tax_classes: dict[int, str] = {}
+
+	def seed(self) -> None:
+		"""The sample catalogue, its coupons included."""
+		# One post a second, oldest first, so "newest first" lists have a real order.
+		posts = len(CATALOG) + sum(len(spec.variations) for spec in CATALOG)
+		start = self.site.now().timestamp() - posts
+		stamps = iter(datetime.fromtimestamp(start + index, UTC) for index in range(posts))
+		clock = self.site.store_clock
+		for spec in CATALOG:
+			now = next(stamps)
+			data: dict[str, Any] = {
+				"name": spec.name,
+				"type": "variable" if spec.variations else "simple",
+				"sku": spec.sku,
+				"regular_price": "" if spec.variations else (spec.regular_price or spec.price),
+				"sale_price": spec.price if spec.regular_price else "",
+				"tax_class": spec.tax_class,
+				"manage_stock": spec.stock is not None,
+				"stock_quantity": spec.stock,
+				"weight": spec.weight,
+				"description": spec.description,
+				"short_description": spec.short_description,
+				"categories": [{"id": 17}],
+			}
+			if spec.variations:
+				options = [v.option for v in spec.variations]
+				data["attributes"] = [
+					{
+						"id": 0,
+						"name": spec.attribute,
+						"slug": spec.attribute,
+						"position": 0,
+						"visible": True,
+						"variation": True,
+						"options": options,
+					}
+				]
+				data["default_attributes"] = [{"id": 0, "name": spec.attribute, "option": options[-1]}]
+			product = new_product(self.site.post_ids.take(), data, clock, now)
+			self.products[product["id"]] = product
+			for variation_spec in spec.variations:
+				now = next(stamps)
+				variation = new_variation(
+					self.site.post_ids.take(),
+					product,
+					{
+						"sku": variation_spec.sku,
+						"regular_price": variation_spec.price,
+						"manage_stock": True,
+						"stock_quantity": variation_spec.stock,
+						"weight": "0.2",
+						"attributes": [{"name": spec.attribute, "option": variation_spec.option}],
+					},
+					clock,
+					now,
+				)
+				self.products[variation["id"]] = variation
+				self._resolve_tax_class(variation)
+				product["variations"].append(variation["id"])
+			if spec.variations:
+				self._refresh_variable(product)
+			if spec.sku == "TSHIRT":
+				self.add_coupon("welcome10", "percent", "10")
+		self.add_coupon("fixed5", "fixed_cart", "5.00")
+		for product in self.products.values():
+			if not product.get("parent_id"):
+				product["related_ids"] = self._related(product["id"])
+
+	def _related(self, product_id: int) -> list[int]:
+		"""A few other products of the (single) category, as WooCommerce's related_ids."""
+		others = [pid for pid, p in self.products.items() if pid != product_id and not p.get("parent_id")]
+		return others[:4]
+
+	def add_coupon(self, code: str, discount_type: str = "percent", amount: str = "10") -> int:
+		with self.site.lock:
+			coupon = Coupon(self.site.post_ids.take(), code.lower(), discount_type, to_decimal(amount))
+			self.coupons[coupon.code] = coupon
+			return coupon.id
+
+	def _refresh_variable(self, product: dict[str, Any]) -> None:
+		"""A variable product's price, price_html and on_sale follow its variations."""
+		variations = [self.products[v] for v in product["variations"] if v in self.products]
+		prices = [v["price"] for v in variations if v["price"]]
+		product["price"] = min(prices, key=to_decimal) if prices else ""
+		product["price_html"] = variable_price_html(variations)
+		product["on_sale"] = any(v["on_sale"] for v in variations)
+
+	def _resolve_tax_class(self, variation: dict[str, Any], stored: bool = True) -> None:
+		"""Keep the class a variation stores (its JSON's tax_class when `stored`) and show the
+		parent's in its place when that is "parent", as get_tax_class('view') does."""
+		if stored:
+			self._variation_tax_classes[variation["id"]] = variation["tax_class"]
+		raw = self._variation_tax_classes.get(variation["id"], variation["tax_class"])
+		parent = self.products.get(variation["parent_id"]) or {}
+		variation["tax_class"] = (parent.get("tax_class") or "") if raw == "parent" else raw
+
+	def _edit_answer(self, product: dict[str, Any]) -> dict[str, Any]:
+		"""Create and update answers are in the edit context: a variation's stored tax class."""
+		answer = edit_context(product)
+		if product.get("parent_id"):
+			raw = self._variation_tax_classes.get(product["id"], product["tax_class"])
+			answer = {**answer, "tax_class": raw}
+		return answer
+
+	# -- reading ----------------------------------------------------------------------------
+
+	def saleable_items(self) -> list[SaleableItem]:
+		with self.site.lock:
+			items = []
+			for product in self.products.values():
+				if product.get("type") == "variable" or product.get("status") != "publish":
+					continue
+				if product.get("parent_id"):
+					items.append(
+						SaleableItem(
+							product["parent_id"], product["id"], product["sku"], to_decimal(product["price"])
+						)
+					)
+				else:
+					items.append(SaleableItem(product["id"], 0, product["sku"], to_decimal(product["price"])))
+			return items
+
+	def copies(self) -> dict[int, dict[str, Any]]:
+		"""id -> product or variation (copies, URLs filled in)."""
+		with self.site.lock:
+			return {pid: self.site.decode(php_json(p)) for pid, p in self.products.items()}
+
+	def by_sku(self, sku: str) -> dict[str, Any] | None:
+		with self.site.lock:
+			for product in self.products.values():
+				if product.get("sku") == sku:
+					return self.site.decode(php_json(product))
+		return None
+
+	def payload(self, product_id: int) -> bytes | None:
+		"""A webhook's body: the product as it is now."""
+		with self.site.lock:
+			product = self.products.get(product_id)
+			return self.site.render(product) if product is not None else None
+
+	def counts(self) -> tuple[int, int, int]:
+		"""Products, variations and coupons, as the system status counts them."""
+		with self.site.lock:
+			products = sum(1 for p in self.products.values() if not p.get("parent_id"))
+			return products, len(self.products) - products, len(self.coupons)
+
+	def rate_for_class(self, tax_class: str) -> TaxRate | None:
+		for rate in self.tax_rates.values():
+			if rate.tax_class == tax_class:
+				return rate
+		return None
+
+	def shipping_rate(self, item_classes: list[str]) -> TaxRate | None:
+		"""Shipping tax class "inherit": standard wins when present, else the first class found."""
+		for tax_class in ["", *sorted({c for c in item_classes if c})]:
+			if tax_class in item_classes:
+				rate = self.rate_for_class(tax_class)
+				return rate if rate is not None and rate.shipping else None
+		return None
+
+	# -- stock ------------------------------------------------------------------------------
+
+	def reduce_stock(self, order: dict[str, Any], line_ids: set[int]) -> list[StockChange]:
+		"""Stock goes down for the order's lines `line_ids`; returns the changes made."""
+		changes = []
+		now = self.site.now()
+		for item in order["line_items"]:
+			if item["id"] not in line_ids:
+				continue
+			target = self.products.get(item["variation_id"] or item["product_id"])
+			if target is None:
+				continue
+			parent = self.products.get(item["product_id"])
+			if parent is not None and "total_sales" in parent:
+				parent["total_sales"] += item["quantity"]
+			if target.get("manage_stock") and target.get("stock_quantity") is not None:
+				before = target["stock_quantity"]
+				self.set_stock(target, before - item["quantity"], now)
+				changes.append(StockChange(target, before, target["stock_quantity"]))
+		return changes
+
+	def set_stock(self, product: dict[str, Any], quantity: int, now: datetime) -> None:
+		apply_product_changes(product, {"stock_quantity": quantity}, self.site.store_clock, now)
+
+	def stock_note(self, changes: list[StockChange]) -> list[str]:
+		"""wc_trigger_stock_change_notifications(): one note listing every product changed."""
+		if not changes:
+			return []
+		parts = [
+			f"{formatted_name(c.product, self.products.get(c.product.get('parent_id') or 0))} "
+			f"{c.before}&rarr;{c.after}"
+			for c in changes
+		]
+		return ["Stock levels reduced: " + ", ".join(parts)]
+
+	# -- changes ----------------------------------------------------------------------------
+
+	def lookup(self, product_id: int, variation_of: int | None = None, status: int = 404) -> dict[str, Any]:
+		"""A product or a variation of `variation_of`; missing is 404, or 400 for an update."""
+		product = self.products.get(product_id)
+		if variation_of is not None:
+			if product is None or product.get("parent_id") != variation_of:
+				raise RestError(status, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
+		elif product is None:
+			raise RestError(status, "woocommerce_rest_product_invalid_id", "Invalid ID.")
+		return product
+
+	def _check_sku(self, sku: str, own_id: int | None) -> None:
+		if not sku:
+			return
+		taken = {p["sku"] for p in self.products.values() if p.get("sku")}
+		for product in self.products.values():
+			if product.get("sku") == sku and product["id"] != own_id:
+				raise duplicate_sku_error(sku, product["id"], taken)
+
+	def create_product(self, payload: Any) -> dict[str, Any]:
+		if not isinstance(payload, dict):
+			raise RestError(400, "rest_invalid_json", "Invalid JSON body passed.")
+		with self.site.lock:
+			self._check_sku(str(payload.get("sku") or ""), None)
+			product = new_product(self.site.post_ids.take(), payload, self.site.store_clock, self.site.now())
+			product["related_ids"] = self._related(product["id"])
+			self.products[product["id"]] = product
+			snapshot = json.loads(php_json(edit_context(product)))
+		self.webhooks.fire("product.created", product["id"])
+		return snapshot
+
+	def update_product(
+		self, product_id: int, payload: Any, variation_of: int | None = None
+	) -> dict[str, Any]:
+		if not isinstance(payload, dict):
+			raise RestError(400, "rest_invalid_json", "Invalid JSON body passed.")
+		with self.site.lock:
+			product = self.lookup(product_id, variation_of, 400)
+			if "sku" in payload:
+				self._check_sku(str(payload.get("sku") or ""), product_id)
+			apply_product_changes(product, payload, self.site.store_clock, self.site.now())
+			if product.get("parent_id"):
+				if "tax_class" in payload:
+					self._resolve_tax_class(product)
+				self._refresh_variable(self.products[product["parent_id"]])
+			elif "tax_class" in payload:
+				for variation_id in product.get("variations") or []:
+					if variation_id in self.products:
+						self._resolve_tax_class(self.products[variation_id], stored=False)
+			snapshot = json.loads(php_json(self._edit_answer(product)))
+		self.webhooks.fire("product.updated", product_id)
+		return snapshot
+
+	def delete_product(self, product_id: int, force: bool, variation_of: int | None = None) -> dict[str, Any]:
+		with self.site.lock:
+			product = self.lookup(product_id, variation_of)
+			snapshot = json.loads(php_json(product))
+			if force or variation_of is not None:
+				del self.products[product_id]
+				for variation_id in product.get("variations") or []:
+					self.products.pop(variation_id, None)
+				parent = self.products.get(product.get("parent_id") or 0)
+				if parent is not None:
+					parent["variations"] = [v for v in parent["variations"] if v != product_id]
+			else:
+				if product["status"] == "trash":
+					raise RestError(
+						410, "woocommerce_rest_already_trashed", "The product has already been deleted."
+					)
+				product["status"] = "trash"
+		self.webhooks.fire("product.deleted", product_id, deleted_payload={"id": product_id})
+		return snapshot
+
+	def create_variation(self, parent_id: int, payload: Any) -> dict[str, Any]:
+		if not isinstance(payload, dict):
+			raise RestError(400, "rest_invalid_json", "Invalid JSON body passed.")
+		with self.site.lock:
+			parent = self.lookup(parent_id)
+			self._check_sku(str(payload.get("sku") or ""), None)
+			variation = new_variation(
+				self.site.post_ids.take(), parent, payload, self.site.store_clock, self.site.now()
+			)
+			self.products[variation["id"]] = variation
+			self._resolve_tax_class(variation)
+			parent["variations"].append(variation["id"])
+			self._refresh_variable(parent)
+			snapshot = json.loads(php_json(self._edit_answer(variation)))
+		self.webhooks.fire("product.created", variation["id"])
+		return snapshot
+
+
+class CatalogRoutes:
+	"""The REST routes of the catalogue."""
+
+	def __init__(self, store: CatalogStore) -> None:
+		self.store = store
+		self.site = store.site
+
+	def routes(self) -> list[Route]:
+		return [
+			route("/products/batch", "POST, PUT, PATCH", **writes(self._products_batch, "batch")),
+			route("/products", "GET, POST", GET=(self._products_list, "list"), POST=(self._product_create, "create")),
+			route("/products/<id>/variations/batch", "POST, PUT, PATCH", **writes(self._variations_batch, "batch")),
+			route("/products/<id>/variations", "GET, POST", GET=(self._variations_list, "list"), POST=(self._variation_create, "create")),
+			route("/products/<id>/variations/<variation>", ONE, GET=(self._variation_get, "view"), **writes(self._variation_update, "edit"), DELETE=(self._variation_delete, "delete")),
+			route("/products/<id>", ONE, GET=(self._product_get, "view"), **writes(self._product_update, "edit"), DELETE=(self._product_delete, "delete")),
+			route("/taxes", "GET, POST", GET=(self._taxes_list, "list")),
+		]  # fmt: skip
+
+	def _products_list(self, request: Request, kind: str) -> Response:
+		query = parse_list_query(
+			request.params, self.site.store_clock, PRODUCT_ORDERBY, "date", PRODUCT_STATUSES, False
 		)
-		if target is not None:
-			target["value"] = change.get("value", "")
-		else:
-			merged.append({"id": next_meta_id(), "key": str(change["key"]), "value": change.get("value", "")})
-	return merged
+		require(request, kind)
+		params = request.params
+		skus = set(as_list(params.get("sku", "")))
+		with self.site.lock:
+			products = [
+				p
+				for p in self.store.products.values()
+				if not p.get("parent_id")
+				and (not skus or p.get("sku") in skus)
+				and (not query.include or p["id"] in query.include)
+				and p["id"] not in query.exclude
+				and (
+					p["status"] != "trash"
+					if "status" not in params
+					else p["status"] == params["status"] or params["status"] == "any"
+				)
+				and (not params.get("type") or p["type"] == params["type"])
+				and (not query.search or query.search in p["name"].lower())
+			]
+			_sort_products(products, query)
+			chunk, headers = self.site.page(query, products, "products")
+			body = [pick_fields(p, query.fields) if query.fields else p for p in chunk]
+		return Response(200, body, headers=headers)
+
+	def _product_get(self, request: Request, kind: str) -> Response:
+		require(request, kind)
+		with self.site.lock:
+			product = self.store.lookup(int(request.match["id"]))
+			body = (
+				pick_fields(product, request.params["_fields"]) if request.params.get("_fields") else product
+			)
+			return Response(200, json.loads(php_json(body)))
+
+	def _product_create(self, request: Request, kind: str) -> Response:
+		require(request, kind)
+		product = self.store.create_product(request.body)
+		return Response(
+			201, product, headers={"Location": f"{self.site.url}/wp-json/wc/v3/products/{product['id']}"}
+		)
+
+	def _product_update(self, request: Request, kind: str) -> Response:
+		require(request, kind)
+		return Response(200, self.store.update_product(int(request.match["id"]), request.body))
+
+	def _product_delete(self, request: Request, kind: str) -> Response:
+		require(request, kind)
+		force = truthy(request.params.get("force", ""))
+		return Response(200, self.store.delete_product(int(request.match["id"]), force))
+
+	def _products_batch(self, request: Request, kind: str) -> Response:
+		return batch(
+			request,
+			kind,
+			self.store.create_product,
+			self.store.update_product,
+			lambda product_id: self.store.delete_product(product_id, True),
+			RestError(400, "woocommerce_rest_product_invalid_id", "Invalid ID."),
+		)
+
+	def _variations_list(self, request: Request, kind: str) -> Response:
+		query = parse_list_query(
+			request.params, self.site.store_clock, PRODUCT_ORDERBY, "date", PRODUCT_STATUSES, False
+		)
+		require(request, kind)
+		skus = set(as_list(request.params.get("sku", "")))
+		parent_id = int(request.match["id"])
+		products = self.store.products
+		with self.site.lock:
+			# A query for posts with this parent: none when there is no such product.
+			parent = products.get(parent_id) or {}
+			variations = [
+				products[v]
+				for v in parent.get("variations") or []
+				if v in products
+				and (not skus or products[v]["sku"] in skus)
+				and (not query.include or v in query.include)
+			]
+			_sort_products(variations, query)
+			chunk, headers = self.site.page(query, variations, f"products/{parent_id}/variations")
+			body = json.loads(php_json(chunk))
+		return Response(200, body, headers=headers)
+
+	def _variation_get(self, request: Request, kind: str) -> Response:
+		require(request, kind)
+		with self.site.lock:
+			variation = self.store.lookup(int(request.match["variation"]), int(request.match["id"]))
+			return Response(200, json.loads(php_json(variation)))
+
+	def _variation_create(self, request: Request, kind: str) -> Response:
+		require(request, kind)
+		variation = self.store.create_variation(int(request.match["id"]), request.body)
+		location = (
+			f"{self.site.url}/wp-json/wc/v3/products/{request.match['id']}/variations/{variation['id']}"
+		)
+		return Response(201, variation, headers={"Location": location})
+
+	def _variation_update(self, request: Request, kind: str) -> Response:
+		require(request, kind)
+		variation_id, parent_id = int(request.match["variation"]), int(request.match["id"])
+		with self.site.lock:
+			found = self.store.products.get(variation_id)
+		if found is not None and found.get("parent_id") and found["parent_id"] != parent_id:
+			# update_item_permissions_check(); an authenticated user gets 403.
+			raise RestError(
+				403, "woocommerce_rest_cannot_edit", "Parent product does not match current variation."
+			)
+		return Response(200, self.store.update_product(variation_id, request.body, parent_id))
+
+	def _variation_delete(self, request: Request, kind: str) -> Response:
+		require(request, kind)
+		variation_id, parent_id = int(request.match["variation"]), int(request.match["id"])
+		return Response(200, self.store.delete_product(variation_id, True, parent_id))
+
+	def _variations_batch(self, request: Request, kind: str) -> Response:
+		parent_id = int(request.match["id"])
+		return batch(
+			request,
+			kind,
+			lambda payload: self.store.create_variation(parent_id, payload),
+			lambda variation_id, payload: self.store.update_product(variation_id, payload, parent_id),
+			lambda variation_id: self.store.delete_product(variation_id, True, parent_id),
+			RestError(400, "woocommerce_rest_product_variation_invalid_id", "Invalid ID."),
+		)
+
+	def _taxes_list(self, request: Request, kind: str) -> Response:
+		query = parse_list_query(
+			request.params, self.site.store_clock, ("id", "order", "priority"), "order", status_enum=None
+		)
+		require(request, kind)
+		rates = sorted(
+			self.store.tax_rates.values(), key=lambda r: (r.order, r.id), reverse=query.order == "desc"
+		)
+		if "order" not in request.params:
+			rates.sort(key=lambda r: (r.order, r.id))
+		chunk, headers = self.site.page(query, rates, "taxes")
+		return Response(200, [rate.as_json() for rate in chunk], headers=headers)
 
 
-def unique_sku(sku: str, taken: set[str]) -> str:
-	"""wc_product_generate_unique_sku(): first free "-N" suffix."""
-	index = 1
-	while f"{sku}-{index}" in taken:
-		index += 1
-	return f"{sku}-{index}"
+def _sort_products(products: list[dict[str, Any]], query: ListQuery) -> None:
+	"""Posts with the same date come back in id order whatever the direction (MySQL's tie)."""
+	products.sort(key=lambda p: p["id"])
+	products.sort(key=_product_sort_key(query), reverse=query.order == "desc")
 
 
-def duplicate_sku_error(sku: str, owner_id: int, taken: set[str]) -> RestError:
-	return RestError(
-		400,
-		"product_invalid_sku",
-		"Invalid or duplicated SKU.",
-		resource_id=owner_id,
-		unique_sku=unique_sku(sku, taken),
-	)
-
-
-def coupon_json(
-	coupon_id: int, code: str, discount_type: str, amount: str, created: str, zone: str
-) -> dict[str, Any]:
-	"""The coupon_data meta WooCommerce stores on a coupon line (a snapshot of the coupon)."""
-	stamp = {"date": f"{created.replace('T', ' ')}.000000", "timezone_type": 3, "timezone": zone}
-	return {
-		"id": coupon_id,
-		"code": code,
-		"amount": amount,
-		"status": "publish",
-		"date_created": stamp,
-		"date_modified": stamp,
-		"date_expires": None,
-		"discount_type": discount_type,
-		"description": "",
-		"usage_count": 0,
-		"individual_use": True,
-		"product_ids": [],
-		"excluded_product_ids": [],
-		"usage_limit": 0,
-		"usage_limit_per_user": 0,
-		"limit_usage_to_x_items": None,
-		"free_shipping": False,
-		"product_categories": [],
-		"excluded_product_categories": [],
-		"exclude_sale_items": False,
-		"minimum_amount": "",
-		"maximum_amount": "",
-		"email_restrictions": [],
-		"virtual": False,
-		"meta_data": [],
-	}
+def _product_sort_key(query: ListQuery) -> Callable[[dict[str, Any]], Any]:
+	if query.orderby in ("title", "slug"):
+		return lambda p: p["name" if query.orderby == "title" else "slug"].lower()
+	if query.orderby == "price":
+		return lambda p: to_decimal(p.get("price"))
+	if query.orderby == "modified":
+		return lambda p: p["date_modified_gmt"]
+	if query.orderby == "include" and query.include:
+		position = {pid: index for index, pid in enumerate(query.include)}
+		return lambda p: position.get(p["id"], len(position))
+	if query.orderby == "date":
+		return lambda p: p["date_created_gmt"]
+	return lambda p: p["id"]

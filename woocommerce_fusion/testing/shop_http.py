@@ -1,4 +1,7 @@
-"""The HTTP side of the test shop: request parsing, routing, WordPress REST headers, faults."""
+"""The HTTP side of the test shop: the server, request parsing, routes, WordPress REST headers.
+
+The server serves a Backend (the shop's site): it logs each request, lets an injected fault
+disrupt it, and otherwise has the backend dispatch it to a route."""
 
 from __future__ import annotations
 
@@ -11,21 +14,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import Message
 from email.utils import format_datetime
-from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from woocommerce_fusion.testing.shop_auth import ApiKey, php_query
-from woocommerce_fusion.testing.shop_catalog import SHOP_URL
-from woocommerce_fusion.testing.shop_util import RestError, php_json
+from woocommerce_fusion.testing.shop_util import SHOP_URL, RestError, php_json
 
-if TYPE_CHECKING:
-	from woocommerce_fusion.testing.shop import TestShop
-
-REDIRECT_FAULTS = ("301", "302", "307", "308")
-FAULT_KINDS = ("429", "500", "502", "503", *REDIRECT_FAULTS, "timeout", "drop", "latency")
 REASONS = {
 	200: "OK",
 	201: "Created",
@@ -59,25 +57,6 @@ _BASE_HEADERS = (
 
 
 @dataclass
-class Fault:
-	"""A failure to inject into the next matching request(s)."""
-
-	kind: str
-	times: int = 1
-	path_prefix: str | None = None
-	method: str | None = None
-	retry_after: float | None = None
-	seconds: float = 0.0
-	# A redirect's target: a base URL the request's path and query are appended to.
-	location: str | None = None
-
-	def matches(self, method: str, path: str) -> bool:
-		if self.method and self.method.upper() != method:
-			return False
-		return not self.path_prefix or path.startswith(self.path_prefix)
-
-
-@dataclass
 class RequestRecord:
 	"""What the shop saw of one request; `status` is None when no response was sent."""
 
@@ -88,6 +67,51 @@ class RequestRecord:
 	fault: str | None = None
 	duration: float = 0.0
 	started: float = field(default_factory=time.time)
+
+
+class RequestLog:
+	"""Requests seen so far, oldest first."""
+
+	def __init__(self) -> None:
+		self._records: list[RequestRecord] = []
+		self._lock = threading.Lock()
+
+	def add(self, record: RequestRecord) -> None:
+		with self._lock:
+			self._records.append(record)
+
+	def records(self) -> list[RequestRecord]:
+		with self._lock:
+			return list(self._records)
+
+	def count(
+		self, method: str | None = None, path_prefix: str | None = None, status: int | None = None
+	) -> int:
+		with self._lock:
+			return sum(
+				1
+				for r in self._records
+				if (method is None or r.method == method.upper())
+				and (path_prefix is None or r.path.startswith(path_prefix))
+				and (status is None or r.status == status)
+			)
+
+	def clear(self) -> None:
+		with self._lock:
+			self._records.clear()
+
+
+@dataclass
+class Incoming:
+	"""A request as it arrived, before routing: `pairs` is the query string in order, `basic`
+	the credentials of an Authorization: Basic header."""
+
+	method: str
+	path: str
+	pairs: list[tuple[str, str]]
+	raw_body: bytes
+	headers: Message
+	basic: tuple[str, str] | None
 
 
 @dataclass
@@ -110,6 +134,42 @@ class Response:
 	orders_returned: int = 0
 
 
+@dataclass(frozen=True)
+class Disruption:
+	"""What an injected fault does to one request: the server holds it `wait` seconds, then closes
+	the connection without answering (`drop`), answers `response` in the shop's place, or, with
+	neither, serves it as usual."""
+
+	kind: str
+	wait: float = 0.0
+	drop: bool = False
+	response: Response | None = None
+
+
+class Backend(Protocol):
+	"""What the server needs from the shop behind it."""
+
+	stopping: threading.Event
+	log: RequestLog
+
+	@property
+	def url(self) -> str: ...
+
+	def now(self) -> datetime: ...
+
+	def delay(self, orders_returned: int) -> float:
+		"""Seconds to hold an answer, as a real shop takes time to build it."""
+		...
+
+	def disruption(self, method: str, path: str, target: str) -> Disruption | None:
+		"""The injected fault this request meets, if any; `target` is its path and query as sent."""
+		...
+
+	def dispatch(self, incoming: Incoming) -> Response: ...
+
+	def render(self, body: Any) -> bytes: ...
+
+
 # A REST handler gets the request and its permission kind, and checks permission itself after
 # validating parameters, as WordPress does.
 Handler = Callable[[Request, str], Response]
@@ -128,6 +188,15 @@ def route(path: str, allow: str, **methods: tuple[Handler, str]) -> Route:
 	return Route(re.compile(f"^{regex}/?$"), {m.upper(): h for m, h in methods.items()}, allow)
 
 
+# The Allow header of a single resource's route.
+ONE = "GET, POST, PUT, PATCH, DELETE"
+
+
+def writes(handler: Handler, kind: str) -> dict[str, tuple[Handler, str]]:
+	"""POST, PUT and PATCH alike, as WordPress' EDITABLE routes take all three."""
+	return {"POST": (handler, kind), "PUT": (handler, kind), "PATCH": (handler, kind)}
+
+
 _PERMISSION_ERRORS = {
 	"list": ("woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
 	"view": ("woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."),
@@ -144,6 +213,12 @@ _PERMISSION_ERRORS = {
 def permission_error(kind: str) -> RestError:
 	code, message = _PERMISSION_ERRORS[kind]
 	return RestError(401, code, message)
+
+
+def require(request: Request, kind: str) -> None:
+	"""The permission check every handler makes (after validating its parameters, as WordPress)."""
+	if kind != "public" and request.key is None:
+		raise permission_error(kind)
 
 
 def link_header(base: str, params: dict[str, Any], page: int, max_pages: int) -> str | None:
@@ -179,8 +254,8 @@ class ShopServer(ThreadingHTTPServer):
 	allow_reuse_address = True
 	request_queue_size = 128
 
-	def __init__(self, address: tuple[str, int], shop: TestShop) -> None:
-		self.shop = shop
+	def __init__(self, address: tuple[str, int], backend: Backend) -> None:
+		self.backend = backend
 		super().__init__(address, ShopHandler)
 
 
@@ -212,33 +287,29 @@ class ShopHandler(BaseHTTPRequestHandler):
 		self._handle()
 
 	def _handle(self) -> None:
-		shop = self.server.shop
+		backend = self.server.backend
 		started = time.monotonic()
 		self.close_connection = True
 		parts = urlsplit(self.path)
 		pairs = parse_qsl(parts.query, keep_blank_values=True)
 		record = RequestRecord(self.command, parts.path, dict(pairs))
-		shop._record(record)
+		backend.log.add(record)
 		raw_body = self._read_body()
-		fault = shop._take_fault(self.command, parts.path)
-		if fault is not None:
-			record.fault = fault.kind
-			if fault.kind in ("drop", "timeout"):
-				if fault.kind == "timeout":
-					shop._stopping.wait(fault.seconds)
+		disruption = backend.disruption(self.command, parts.path, self.path)
+		if disruption is not None:
+			record.fault = disruption.kind
+			if disruption.wait > 0:
+				backend.stopping.wait(disruption.wait)
+			if disruption.drop:
 				self._drop()
 				record.duration = time.monotonic() - started
 				return
-			if fault.kind == "latency":
-				shop._stopping.wait(fault.seconds)
-			else:
-				response = shop._fault_response(fault, self.path)
-				self._send(response, record, started)
+			if disruption.response is not None:
+				self._send(disruption.response, record, started)
 				return
 		try:
-			response = shop._dispatch(
-				self.command, parts.path, pairs, raw_body, self.headers, self._basic_auth()
-			)
+			incoming = Incoming(self.command, parts.path, pairs, raw_body, self.headers, self._basic_auth())
+			response = backend.dispatch(incoming)
 		except RestError as error:
 			response = Response(error.status, error.body())
 		except Exception as error:  # noqa: BLE001 - a bug in the shop must still answer like WordPress
@@ -251,9 +322,9 @@ class ShopHandler(BaseHTTPRequestHandler):
 					"additional_errors": [],
 				},
 			)
-		delay = shop.latency + shop.per_order_latency * response.orders_returned
+		delay = backend.delay(response.orders_returned)
 		if delay > 0:
-			shop._stopping.wait(delay)
+			backend.stopping.wait(delay)
 		self._send(response, record, started)
 
 	def _read_body(self) -> bytes:
@@ -279,20 +350,20 @@ class ShopHandler(BaseHTTPRequestHandler):
 			pass
 
 	def _send(self, response: Response, record: RequestRecord, started: float) -> None:
-		shop = self.server.shop
-		body = response.raw if response.raw is not None else shop._render(response.body)
+		backend = self.server.backend
+		body = response.raw if response.raw is not None else backend.render(response.body)
 		record.status = response.status
 		try:
 			self.send_response_only(response.status, REASONS.get(response.status))
 			self.send_header("Host", self.headers.get("Host") or "")
 			# From the shop's clock, as a real shop's Date comes from its own (possibly wrong) clock.
-			self.send_header("Date", format_datetime(shop.now(), usegmt=True))
+			self.send_header("Date", format_datetime(backend.now(), usegmt=True))
 			self.send_header("Connection", "close")
 			for name, value in _BASE_HEADERS:
 				self.send_header(name, value)
 			headers = dict(response.headers)
 			headers.setdefault("Content-Type", "application/json; charset=UTF-8")
-			headers.setdefault("Link", f'<{shop.url}/wp-json/>; rel="https://api.w.org/"')
+			headers.setdefault("Link", f'<{backend.url}/wp-json/>; rel="https://api.w.org/"')
 			for name, value in headers.items():
 				self.send_header(name, value)
 			self.send_header("Content-Length", str(len(body)))
@@ -319,46 +390,6 @@ def parse_body(raw: bytes, content_type: str) -> Any:
 			json_error_code=4,
 			json_error_message="Syntax error",
 		) from None
-
-
-def fault_body(fault: Fault) -> tuple[int, dict[str, Any], dict[str, str]]:
-	if fault.kind == "429":
-		headers = {"Retry-After": str(int(fault.retry_after)) if fault.retry_after is not None else "1"}
-		return (
-			429,
-			{"code": "too_many_requests", "message": "Too many requests.", "data": {"status": 429}},
-			headers,
-		)
-	status = int(fault.kind)
-	if status == 500:
-		body = {
-			"code": "internal_server_error",
-			"message": "<p>There has been a critical error on this website.</p>"
-			'<p><a href="https://wordpress.org/documentation/article/faq-troubleshooting/">'
-			"Learn more about troubleshooting WordPress.</a></p>",
-			"data": {"status": 500},
-			"additional_errors": [],
-		}
-	else:
-		body = {"code": "http_error", "message": REASONS.get(status, "Error"), "data": {"status": status}}
-	headers = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after is not None else {}
-	return status, body, headers
-
-
-def redirect_response(status: int, location: str) -> Response:
-	"""A web server's redirect in front of WordPress (Apache's mod_rewrite, e.g. http to https or
-	to www.): the body repeats the Location, query string and all."""
-	reason = REASONS[status]
-	body = (
-		'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n'
-		f"<html><head>\n<title>{status} {reason}</title>\n</head><body>\n<h1>{reason}</h1>\n"
-		f'<p>The document has moved <a href="{escape(location)}">here</a>.</p>\n</body></html>\n'
-	)
-	return Response(
-		status,
-		raw=body.encode("iso-8859-1"),
-		headers={"Location": location, "Content-Type": "text/html; charset=iso-8859-1"},
-	)
 
 
 def render(obj: Any, url_php: str) -> bytes:

@@ -1,10 +1,13 @@
-"""Documents describing the shop: the site index (/wp-json/) and WooCommerce's system status."""
+"""Documents describing the shop: the site index (/wp-json/), the wc/v3 namespace index and
+WooCommerce's system status, with their routes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from woocommerce_fusion.testing.shop_catalog import SHOP_URL
+from woocommerce_fusion.testing.shop_http import Request, Response, Route, require, route
+from woocommerce_fusion.testing.shop_util import SHOP_URL
 
 CURRENCY_ENTITIES = {"EUR": "&euro;", "USD": "&#36;", "GBP": "&pound;"}
 # Table sizes in MB (data, index) as the recorded sandbox's system status listed them.
@@ -265,3 +268,30 @@ def system_status(
 			)
 		],
 	}
+
+
+class InfoRoutes:
+	"""/system_status and the namespace index; `counts` gives the products, variations, coupons
+	and orders the shop holds."""
+
+	def __init__(
+		self, currency: str, https: Callable[[], bool], counts: Callable[[], tuple[int, int, int, int]]
+	) -> None:
+		self.currency = currency
+		self._https = https
+		self._counts = counts
+
+	def routes(self) -> list[Route]:
+		return [
+			route("/system_status", "GET", GET=(self._system_status, "list")),
+			route("", "GET", GET=(self._namespace_index, "public")),
+		]
+
+	def _namespace_index(self, request: Request, kind: str) -> Response:
+		return Response(
+			200, {"namespace": "wc/v3", "routes": {}, "_links": {"up": [{"href": f"{SHOP_URL}/wp-json/"}]}}
+		)
+
+	def _system_status(self, request: Request, kind: str) -> Response:
+		require(request, kind)
+		return Response(200, system_status(self.currency, self._https(), *self._counts()))

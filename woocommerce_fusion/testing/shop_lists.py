@@ -6,12 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from woocommerce_fusion.testing.shop_orders import ORDER_STATUSES
 from woocommerce_fusion.testing.shop_util import StoreClock, invalid_params
-
-# What the orders list accepts: every order status, plus "any", "trash" and "auto-draft".
-LIST_STATUSES = ("any", "trash", "auto-draft", *ORDER_STATUSES)
-
 
 # The single `status` of product and variation lists: "any" plus WordPress' post statuses.
 PRODUCT_STATUSES = ("any", "future", "trash", "draft", "pending", "private", "publish")
@@ -127,7 +122,7 @@ def parse_list_query(
 	clock: StoreClock,
 	orderby_allowed: tuple[str, ...],
 	default_orderby: str,
-	status_enum: tuple[str, ...] | None = LIST_STATUSES,
+	status_enum: tuple[str, ...] | None,
 	status_list: bool = True,
 ) -> ListQuery:
 	"""Validate list parameters the way WP_REST_Request::has_valid_params() does.

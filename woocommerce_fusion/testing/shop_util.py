@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -13,6 +14,10 @@ UTC = timezone.utc
 CENT = Decimal("0.01")
 TAX_PRECISION = Decimal("0.000001")
 WP_DATE = "%Y-%m-%dT%H:%M:%S"
+# Stands for the shop's URL inside stored JSON; replaced when rendering, so the port can be
+# chosen after seeding.
+SHOP_URL = "@@SHOP_URL@@"
+API = f"{SHOP_URL}/wp-json/wc/v3"
 
 # rest_parse_date(): WordPress accepts exactly this shape for date-time parameters.
 _REST_DATE = re.compile(
@@ -170,3 +175,22 @@ def parse_wp_date(text: str | None, zone: ZoneInfo | None = None) -> datetime | 
 def truncate_seconds(moment: datetime) -> datetime:
 	"""WordPress stores whole seconds."""
 	return moment.astimezone(UTC).replace(microsecond=0)
+
+
+class IdSequence:
+	"""One of WordPress' auto-increment ids (posts, order items, meta rows, comments)."""
+
+	def __init__(self, first: int) -> None:
+		self._next = first
+		self._lock = threading.Lock()
+
+	def take(self) -> int:
+		with self._lock:
+			value = self._next
+			self._next += 1
+			return value
+
+	def skip_past(self, used: int) -> None:
+		"""Later ids come after `used`, an id that was stored from elsewhere."""
+		with self._lock:
+			self._next = max(self._next, used + 1)

@@ -3,6 +3,7 @@
 Deliveries are queued like Action Scheduler's woocommerce_deliver_webhook_async: a pending
 delivery for the same webhook and resource absorbs later ones, and the payload is built when
 the delivery is sent, so it shows the state at that moment. The ping on creation is synchronous.
+The REST routes (/webhooks) manage the hooks.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import base64
 import hashlib
 import hmac
 import http.client
+import math
+import secrets
 import threading
 import time
 import uuid
@@ -20,13 +23,25 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from woocommerce_fusion.testing.shop_catalog import API
-from woocommerce_fusion.testing.shop_util import UTC, StoreClock, php_json
+from woocommerce_fusion.testing.shop_http import (
+	ONE,
+	Request,
+	Response,
+	Route,
+	link_header,
+	require,
+	route,
+	writes,
+)
+from woocommerce_fusion.testing.shop_lists import WEBHOOK_LIST_STATUSES, parse_list_query, truthy
+from woocommerce_fusion.testing.shop_site import ShopSite
+from woocommerce_fusion.testing.shop_util import API, UTC, RestError, StoreClock, invalid_params, php_json
 
 USER_AGENT = "WooCommerce/8.4.0 Hookshot (WordPress/6.4.2)"
 # What WordPress' Requests library sends with every delivery.
 TRANSPORT_HEADERS = {"Accept": "*/*", "Accept-Encoding": "deflate, gzip, br, zstd"}
 MAX_FAILURES = 5
+WEBHOOK_STATUSES = ("active", "paused", "disabled")
 TOPIC_HOOKS = {
 	"order.created": ["woocommerce_new_order"],
 	"order.updated": ["woocommerce_update_order", "woocommerce_order_refunded"],
@@ -298,3 +313,156 @@ class WebhookDispatcher:
 				# WC_Webhook::deliver_ping() saves the webhook only after a 200.
 				hook.modified = self._clock()
 		return delivery
+
+
+class WebhookRoutes:
+	"""Adding webhooks, from tests or through the REST routes."""
+
+	def __init__(self, site: ShopSite, dispatcher: WebhookDispatcher) -> None:
+		self.site = site
+		self.dispatcher = dispatcher
+
+	def add(
+		self, topic: str, delivery_url: str, secret: str = "", name: str | None = None, ping: bool = True
+	) -> int:
+		"""An active webhook, as POST /webhooks registers it (including the ping)."""
+		with self.site.lock:
+			hook = Webhook(
+				self.site.post_ids.take(),
+				name or f"Webhook created on {self.site.now():%b %d, %Y @ %I:%M %p}",
+				"active",
+				topic,
+				delivery_url,
+				secret or secrets.token_urlsafe(36),
+				self.site.now(),
+			)
+			self.dispatcher.hooks[hook.id] = hook
+		if ping:
+			self.dispatcher.ping(hook)
+		return hook.id
+
+	def routes(self) -> list[Route]:
+		return [
+			route("/webhooks", "GET, POST", GET=(self._list, "list"), POST=(self._create, "create")),
+			route("/webhooks/<id>", ONE, GET=(self._get, "view"), **writes(self._update, "edit"), DELETE=(self._delete, "delete")),
+		]  # fmt: skip
+
+	def _webhook(self, request: Request, deleting: bool = False) -> Webhook:
+		"""The webhook of the route; WooCommerce words a missing one differently for DELETE."""
+		hook = self.dispatcher.hooks.get(int(request.match["id"]))
+		if hook is None:
+			if deleting:
+				raise RestError(404, "woocommerce_rest_shop_webhook_invalid_id", "Invalid ID.")
+			raise RestError(400, "woocommerce_rest_shop_webhook_invalid_id", "ID is invalid.")
+		return hook
+
+	def _list(self, request: Request, kind: str) -> Response:
+		clock = self.site.store_clock
+		query = parse_list_query(
+			request.params, clock, ("date", "id", "include", "title"), "date", WEBHOOK_LIST_STATUSES, False
+		)
+		require(request, kind)
+		status = request.params.get("status", "all")
+		with self.site.lock:
+			# WC_Webhook_Data_Store::search_webhooks(): search matches the name (LIKE, any case).
+			hooks = [
+				h
+				for h in self.dispatcher.hooks.values()
+				if (status == "all" or h.status == status)
+				and (not query.include or h.id in query.include)
+				and h.id not in query.exclude
+				and (not query.search or query.search in h.name.lower())
+			]
+			sign = -1 if query.order == "desc" else 1
+			if query.orderby == "title":
+				hooks.sort(key=lambda h: h.name.lower(), reverse=query.order == "desc")
+			elif query.orderby in ("id", "include"):
+				hooks.sort(key=lambda h: sign * h.id)
+			else:
+				# Newest first, but hooks created in the same second keep their id order (MySQL's tie).
+				hooks.sort(key=lambda h: (sign * h.created.timestamp(), h.id))
+			# The webhooks controller pages by itself: offset is ignored, the total counts every
+			# match whatever the page, and per_page=1 always claims a single page.
+			start = (query.page - 1) * query.per_page
+			chunk = hooks[start : start + query.per_page]
+			total = len(hooks)
+			pages = math.ceil(total / query.per_page) if query.per_page > 1 else 1
+			headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
+			base = f"{self.site.url}/wp-json/wc/v3/webhooks"
+			link = link_header(base, query.sanitized, query.page, pages)
+			if link:
+				headers["Link"] = link
+			body = [h.as_json(clock) for h in chunk]
+		return Response(200, body, headers=headers)
+
+	def _get(self, request: Request, kind: str) -> Response:
+		require(request, kind)
+		with self.site.lock:
+			return Response(200, self._webhook(request).as_json(self.site.store_clock))
+
+	def _create(self, request: Request, kind: str) -> Response:
+		body = request.body if isinstance(request.body, dict) else {}
+		missing = [name for name in ("topic", "delivery_url") if not body.get(name)]
+		if missing:
+			raise RestError(
+				400,
+				"rest_missing_callback_param",
+				f"Missing parameter(s): {', '.join(missing)}",
+				params=missing,
+			)
+		_check_status(body)
+		require(request, kind)
+		_check_topic(str(body["topic"]))
+		# WooCommerce 8.4 creates every webhook active, whatever `status` says, and pings it after
+		# the answer is built (so the answer never shows the ping's date_modified).
+		hook_id = self.add(
+			str(body["topic"]),
+			str(body["delivery_url"]),
+			str(body.get("secret") or ""),
+			str(body["name"]) if body.get("name") else None,
+			ping=False,
+		)
+		with self.site.lock:
+			hook = self.dispatcher.hooks[hook_id]
+			answer = hook.as_json(self.site.store_clock)
+		self.dispatcher.ping(hook)
+		location = f"{self.site.url}/wp-json/wc/v3/webhooks/{hook_id}"
+		return Response(201, answer, headers={"Location": location})
+
+	def _update(self, request: Request, kind: str) -> Response:
+		body = request.body if isinstance(request.body, dict) else {}
+		_check_status(body)
+		require(request, kind)
+		with self.site.lock:
+			hook = self._webhook(request)
+			if body.get("topic"):
+				_check_topic(str(body["topic"]))
+				hook.topic = str(body["topic"])
+			for name in ("name", "status", "delivery_url", "secret"):
+				if body.get(name) is not None:
+					setattr(hook, name, str(body[name]))
+			if body.get("status") == "active":
+				hook.failure_count = 0
+			hook.modified = self.site.now()
+			return Response(200, hook.as_json(self.site.store_clock))
+
+	def _delete(self, request: Request, kind: str) -> Response:
+		require(request, kind)
+		if not truthy(request.params.get("force", "")):
+			raise RestError(501, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.")
+		with self.site.lock:
+			hook = self._webhook(request, deleting=True)
+			del self.dispatcher.hooks[hook.id]
+			return Response(200, hook.as_json(self.site.store_clock))
+
+
+def _check_topic(topic: str) -> None:
+	if topic not in TOPIC_HOOKS and not topic.startswith("action."):
+		raise invalid_params({"topic": ("rest_invalid_param", "Webhook topic is invalid.")})
+
+
+def _check_status(body: dict[str, Any]) -> None:
+	"""The schema's enum, checked by WordPress before the controller runs."""
+	if "status" in body and body["status"] not in WEBHOOK_STATUSES:
+		message = "status is not one of active, paused, and disabled."
+		raise invalid_params({"status": ("rest_not_in_enum", message)})
