@@ -27,6 +27,7 @@ from frappe.database.database import Database
 from frappe.model.naming import append_number_if_name_exists
 from frappe.utils import cstr, validate_email_address, validate_phone_number
 
+from woocommerce_fusion.constants import ITEM_SERVER_DOCTYPE
 from woocommerce_fusion.engine.errors import ErrorKind, FusionError
 from woocommerce_fusion.engine.mapping.plans import AddressPlan, ContactPlan, CustomerPlan, ItemPlan
 
@@ -35,7 +36,6 @@ from woocommerce_fusion.engine.mapping.plans import AddressPlan, ContactPlan, Cu
 NAMED_LOCK_TIMEOUT = 30
 # Far longer than any transaction that could have read before the announced commit.
 ANNOUNCEMENT_SECONDS = 600
-ITEM_SERVER_DOCTYPE = "WooCommerce Item Server"
 
 
 class ParallelWorkerError(FusionError):

@@ -21,13 +21,13 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_system_timezone
 
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE
 from woocommerce_fusion.engine.mapping.order import map_order
 from woocommerce_fusion.engine.pipeline import Status, process_order, resolve_parties
 from woocommerce_fusion.engine.ports import ResolvedParties
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.masters import ParallelWorkerError, find_linked_item
-from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE
 from woocommerce_fusion.erp.sales_order import TotalMismatchError
 from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 

@@ -17,6 +17,8 @@ from frappe.utils import cint
 from frappe.utils.background_jobs import get_job
 from rq.job import JobStatus
 
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE as ORDER_SYNC
+from woocommerce_fusion.constants import SYNC_ACTION_DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.engine.client import MAX_PER_PAGE
 from woocommerce_fusion.engine.errors import describe
 from woocommerce_fusion.engine.sync.listing import (
@@ -44,11 +46,7 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.wooco
 	record_page,
 	set_cursor_until,
 )
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	DOCTYPE as SYNC_ACTION,
-)
 
-ORDER_SYNC = "WooCommerce Order Sync"
 PAGE_JOB = "woocommerce_fusion.tasks.order_sync.process_order_page"
 # Orders per page job: WooCommerce's largest page, one listing request per job.
 PAGE_SIZE = MAX_PER_PAGE

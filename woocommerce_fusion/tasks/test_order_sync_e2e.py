@@ -15,11 +15,9 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_system_timezone
 from frappe.utils.background_jobs import get_job
 
+from woocommerce_fusion.constants import SYNC_ACTION_DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.erp.test_adapter import VAT_7, VAT_19, make_fixtures, shop_server_values
 from woocommerce_fusion.testing.shop import TestShop
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	DOCTYPE as SYNC_ACTION,
-)
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
 	SyncType,
 	create_sync_action,

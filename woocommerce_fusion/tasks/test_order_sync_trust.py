@@ -25,12 +25,12 @@ from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, get_system_timezone, nowdate
 
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, order_sync_name
 from woocommerce_fusion.engine.pipeline import Status, process_order
 from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.sync.orders import sync_order
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client, get_settings
-from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE, order_sync_name
 from woocommerce_fusion.erp.test_adapter import load_order, make_fixtures, shop_server_values
 from woocommerce_fusion.tasks import order_retry
 from woocommerce_fusion.testing.shop import TestShop

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from woocommerce_fusion.constants import order_sync_name
 from woocommerce_fusion.engine.errors import ErrorKind, classify
 from woocommerce_fusion.engine.mapping.order import map_order
 from woocommerce_fusion.engine.mapping.plans import CustomerPlan, SalesOrderPlan
@@ -215,7 +216,7 @@ class ErpContract:
 	def test_lock_order_creates_the_row_once_and_commits_it_at_once(self):
 		woocommerce_id = self.new_id()
 		record = self.erp.lock_order(self.server, woocommerce_id)
-		self.assertEqual(record.name, f"{self.server}-{woocommerce_id}")
+		self.assertEqual(record.name, order_sync_name(self.server, woocommerce_id))
 		self.assertEqual((record.server, record.woocommerce_id), (self.server, woocommerce_id))
 		self.assertEqual(record.status, Status.NOT_PROCESSED)
 		self.assertEqual((record.sales_order, record.payload, record.attempts), ("", None, 0))

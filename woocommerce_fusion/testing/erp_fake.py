@@ -23,6 +23,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from woocommerce_fusion.constants import order_sync_name
 from woocommerce_fusion.engine.errors import ErrorKind, FusionError
 from woocommerce_fusion.engine.mapping.plans import (
 	AddressPlan,
@@ -229,7 +230,9 @@ class ErpFake:
 		if record is None:
 			# Created and committed at once, like the adapter's insert that cannot race.
 			record = OrderRecord(
-				name=f"{server}-{woocommerce_id}", server=server, woocommerce_id=int(woocommerce_id)
+				name=order_sync_name(server, woocommerce_id),
+				server=server,
+				woocommerce_id=int(woocommerce_id),
 			)
 			self._commit_now("order", key, record)
 		return copy.deepcopy(record)

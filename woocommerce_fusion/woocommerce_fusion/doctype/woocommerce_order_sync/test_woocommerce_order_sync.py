@@ -17,6 +17,8 @@ from frappe.desk.form.load import run_onload
 from frappe.tests.utils import FrappeTestCase
 from rq.job import JobStatus
 
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, order_sync_name
+from woocommerce_fusion.constants import SYNC_ACTION_DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.engine.pipeline import Status
 from woocommerce_fusion.erp.sales_order_hooks import sync_sales_order
 from woocommerce_fusion.erp.test_adapter import PRICE_LIST, VAT_7, VAT_19, load_order, make_fixtures
@@ -36,9 +38,6 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.test_
 	make_user,
 )
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	DOCTYPE as SYNC_ACTION,
-)
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
 	State,
 	SyncType,
 	create_sync_action,
@@ -46,7 +45,6 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.wooco
 	run_sync_action,
 )
 
-DOCTYPE = "WooCommerce Order Sync"
 SHOP_SERVER = "_Test WooCommerce Order Sync Shop"
 HOOK_SERVER = "_Test WooCommerce Order Sync Hooks"
 ORDER_SYNC_USER = "WooCommerce Order Sync User"
@@ -80,7 +78,7 @@ def remove_shop_orders(server: str) -> None:
 		if so.docstatus == 1:
 			frappe.get_doc("Sales Order", so.name).cancel()
 		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
-	frappe.db.delete(DOCTYPE, {"woocommerce_server": server})
+	frappe.db.delete(ORDER_SYNC_DOCTYPE, {"woocommerce_server": server})
 	clear_actions(server)
 
 
@@ -135,7 +133,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 			(run.state, run.sync_type, run.reference), (State.COMPLETED, SyncType.ONE_ORDER, str(order_id))
 		)
 		self.assertEqual((run.fetched, run.created), (1, 1))
-		row = frappe.get_doc(DOCTYPE, f"{SHOP_SERVER}-{order_id}")
+		row = frappe.get_doc(ORDER_SYNC_DOCTYPE, order_sync_name(SHOP_SERVER, order_id))
 		self.assertEqual(row.status, Status.SALES_ORDER_CREATED)
 		self.assertEqual(frappe.db.get_value("Sales Order", row.sales_order, "woocommerce_id"), str(order_id))
 
@@ -154,7 +152,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		sync_at_once(SHOP_SERVER, order_id)
 		self.shop.reset_counts()
 		with patch("frappe.enqueue") as enqueue:
-			result = sync_now(f"{SHOP_SERVER}-{order_id}")
+			result = sync_now(order_sync_name(SHOP_SERVER, order_id))
 
 		# Nothing was asked of the shop in the request; the action waits for its job.
 		self.assertEqual(self.shop.requests, [])
@@ -175,7 +173,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		order_id = self.add_order("cod_unpaid")
 		sync_at_once(SHOP_SERVER, order_id)
 		with patch("frappe.enqueue") as enqueue:
-			first = sync_now(f"{SHOP_SERVER}-{order_id}")
+			first = sync_now(order_sync_name(SHOP_SERVER, order_id))
 		# The next click is another request, and the first job now waits in the queue.
 		frappe.flags.pop("woocommerce_orders_scheduled", None)
 		waiting = SimpleNamespace(get_status=lambda: JobStatus.QUEUED)
@@ -183,7 +181,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 			patch("woocommerce_fusion.tasks.order_sync.get_job", return_value=waiting),
 			patch("frappe.enqueue") as again,
 		):
-			second = sync_now(f"{SHOP_SERVER}-{order_id}")
+			second = sync_now(order_sync_name(SHOP_SERVER, order_id))
 		self.assertEqual(second["name"], first["name"])
 		again.assert_not_called()
 		self.assertEqual(enqueue.call_count, 1)
@@ -200,7 +198,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		order_id = self.shop.add_order(order)
 		action = frappe.get_doc(SYNC_ACTION, sync_at_once(SHOP_SERVER, order_id))
 		self.assertEqual((action.state, action.failed), (State.FAILED, 1))
-		row = frappe.get_doc(DOCTYPE, f"{SHOP_SERVER}-{order_id}")
+		row = frappe.get_doc(ORDER_SYNC_DOCTYPE, order_sync_name(SHOP_SERVER, order_id))
 		self.assertEqual(row.status, Status.FAILED)
 		self.assertIn(row.error.splitlines()[0], action.error)
 
@@ -209,7 +207,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		sync_at_once(SHOP_SERVER, order_id)
 		frappe.set_user(make_user())
 		with self.assertRaises(frappe.PermissionError), patch("frappe.enqueue") as enqueue:
-			sync_now(f"{SHOP_SERVER}-{order_id}")
+			sync_now(order_sync_name(SHOP_SERVER, order_id))
 		enqueue.assert_not_called()
 
 	def test_order_sync_user_syncs_an_order_but_cannot_open_its_server(self):
@@ -227,7 +225,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		self.assertEqual((run.state, run.created), (State.COMPLETED, 1), run.error)
 		self.assertEqual(run.owner, user)
 
-		row = frappe.get_doc(DOCTYPE, f"{SHOP_SERVER}-{order_id}")
+		row = frappe.get_doc(ORDER_SYNC_DOCTYPE, order_sync_name(SHOP_SERVER, order_id))
 		self.assertTrue(row.has_permission("write"))
 		run_onload(row)
 		self.assertTrue(row.get_onload().can_sync)
@@ -259,7 +257,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		).insert(ignore_permissions=True)
 		self.addCleanup(frappe.clear_cache, user=user)
 		frappe.set_user(user)
-		row = frappe.get_doc(DOCTYPE, f"{SHOP_SERVER}-{order_id}")
+		row = frappe.get_doc(ORDER_SYNC_DOCTYPE, order_sync_name(SHOP_SERVER, order_id))
 		run_onload(row)
 		self.assertFalse(row.get_onload().can_sync)
 		with self.assertRaises(frappe.PermissionError), patch("frappe.enqueue") as enqueue:

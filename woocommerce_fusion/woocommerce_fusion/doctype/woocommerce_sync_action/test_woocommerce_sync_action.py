@@ -16,13 +16,13 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
+from woocommerce_fusion.constants import SYNC_ACTION_DOCTYPE
 from woocommerce_fusion.engine.sync.listing import ListingPosition, ListingWindow, RunResult
 from woocommerce_fusion.engine.sync.orders import SyncCounts
 from woocommerce_fusion.erp.times import system_to_utc
 from woocommerce_fusion.tasks import order_sync
 from woocommerce_fusion.testing.shop import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
-	DOCTYPE,
 	RUN_TIMEOUT,
 	RUNNERS,
 	STALE_AFTER,
@@ -74,11 +74,11 @@ def make_server(title: str, url: str = "http://127.0.0.1:9", **values) -> str:
 
 
 def clear_actions(*servers: str) -> None:
-	frappe.db.delete(DOCTYPE, {"woocommerce_server": ("in", servers)})
+	frappe.db.delete(SYNC_ACTION_DOCTYPE, {"woocommerce_server": ("in", servers)})
 
 
 def state_of(name: str) -> str:
-	return frappe.db.get_value(DOCTYPE, name, "state")
+	return frappe.db.get_value(SYNC_ACTION_DOCTYPE, name, "state")
 
 
 def make_user(*roles: str) -> str:
@@ -135,7 +135,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 
 	def make_stale(self, name: str) -> None:
 		frappe.db.set_value(
-			DOCTYPE,
+			SYNC_ACTION_DOCTYPE,
 			name,
 			"modified",
 			now_datetime() - STALE_AFTER - timedelta(minutes=1),
@@ -146,7 +146,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 
 	def test_new_run_is_queued(self):
 		name = create_sync_action(SERVER, SyncType.ORDERS, synchronize_all=True)
-		doc = frappe.get_doc(DOCTYPE, name)
+		doc = frappe.get_doc(SYNC_ACTION_DOCTYPE, name)
 		self.assertEqual(doc.state, State.NOT_PROCESSED)
 		self.assertEqual(doc.synchronize_all, "Yes")
 		self.assertFalse(doc.started_on)
@@ -155,7 +155,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		name = create_sync_action(SERVER, SyncType.ORDERS)
 		claimed = claim(name)
 		self.assertEqual(claimed.state, State.IN_PROGRESS)
-		doc = frappe.get_doc(DOCTYPE, name)
+		doc = frappe.get_doc(SYNC_ACTION_DOCTYPE, name)
 		self.assertEqual(doc.state, State.IN_PROGRESS)
 		self.assertTrue(doc.started_on)
 		self.assertEqual(doc.pages_expected, -1)
@@ -166,7 +166,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		other_shop = create_sync_action(OTHER_SERVER, SyncType.ORDERS)
 		newer = create_sync_action(SERVER, SyncType.ORDERS)
 		self.assertEqual(state_of(older), State.ABORTED)
-		self.assertIn(str(newer), frappe.db.get_value(DOCTYPE, older, "error"))
+		self.assertIn(str(newer), frappe.db.get_value(SYNC_ACTION_DOCTYPE, older, "error"))
 		self.assertEqual(state_of(newer), State.NOT_PROCESSED)
 		self.assertEqual(state_of(other_shop), State.NOT_PROCESSED)
 		# The aborted run's job still comes; it finds nothing to do.
@@ -200,7 +200,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		stale = self.start()
 		self.make_stale(stale)
 		second = frappe.get_doc(
-			{"doctype": DOCTYPE, "woocommerce_server": SERVER, "sync_type": SyncType.ORDERS}
+			{"doctype": SYNC_ACTION_DOCTYPE, "woocommerce_server": SERVER, "sync_type": SyncType.ORDERS}
 		).insert(ignore_permissions=True)
 		self.assertIsNotNone(claim(second.name))
 		self.assertEqual(state_of(stale), State.ABORTED)
@@ -224,18 +224,22 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		name = create_sync_action(SERVER, SyncType.ORDERS)
 		frappe.db.set_value("WooCommerce Server", SERVER, "enabled", 0)
 		self.assertIsNone(claim(name))
-		doc = frappe.get_doc(DOCTYPE, name)
+		doc = frappe.get_doc(SYNC_ACTION_DOCTYPE, name)
 		self.assertEqual(doc.state, State.WEBSHOP_NOT_FOUND)
 		self.assertTrue(doc.completed_on)
 
 	def test_deleted_webshop_is_not_found(self):
 		doc = frappe.get_doc(
-			{"doctype": DOCTYPE, "woocommerce_server": "_Test No Such Shop", "sync_type": SyncType.ORDERS}
+			{
+				"doctype": SYNC_ACTION_DOCTYPE,
+				"woocommerce_server": "_Test No Such Shop",
+				"sync_type": SyncType.ORDERS,
+			}
 		)
 		doc.flags.ignore_links = True
 		doc.insert(ignore_permissions=True)
 		self.addCleanup(frappe.db.commit)
-		self.addCleanup(frappe.db.delete, DOCTYPE, {"name": doc.name})
+		self.addCleanup(frappe.db.delete, SYNC_ACTION_DOCTYPE, {"name": doc.name})
 		run_sync_action(doc.name)
 		self.assertEqual(state_of(doc.name), State.WEBSHOP_NOT_FOUND)
 
@@ -247,7 +251,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 			{SyncType.ORDERS: runner},
 		):
 			run_sync_action(name)
-		doc = frappe.get_doc(DOCTYPE, name)
+		doc = frappe.get_doc(SYNC_ACTION_DOCTYPE, name)
 		self.assertEqual(doc.state, State.FAILED)
 		self.assertIn("The shop is down", doc.error)
 		self.assertTrue(doc.completed_on)
@@ -260,10 +264,10 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		with patch.dict(RUNNERS, {}, clear=True):
 			run_sync_action(name)
 		self.assertEqual(state_of(name), State.FAILED)
-		self.assertIn("Orders", frappe.db.get_value(DOCTYPE, name, "error"))
+		self.assertIn("Orders", frappe.db.get_value(SYNC_ACTION_DOCTYPE, name, "error"))
 
 	def test_only_types_that_run_are_offered(self):
-		options = frappe.get_meta(DOCTYPE).get_field("sync_type").options.split("\n")
+		options = frappe.get_meta(SYNC_ACTION_DOCTYPE).get_field("sync_type").options.split("\n")
 		self.assertEqual(sorted(options), sorted(RUNNERS))
 		with self.assertRaises(frappe.ValidationError):
 			create_sync_action(SERVER, "Stock")
@@ -298,7 +302,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		self.assertIsNone(self.cursor())
 
 		self.assertTrue(record_page(name, SyncCounts(unchanged=4, failed=2)))
-		doc = frappe.get_doc(DOCTYPE, name)
+		doc = frappe.get_doc(SYNC_ACTION_DOCTYPE, name)
 		self.assertEqual(doc.state, State.COMPLETED)
 		self.assertTrue(doc.completed_on)
 		self.assertEqual(
@@ -381,7 +385,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		self.assertEqual([job["orders"] for job in jobs], pages)
 		self.assertTrue(all(job["queue"] == "long" and job["action"] == name for job in jobs))
 		self.assertTrue(all(job["timeout"] == order_sync.PAGE_JOB_TIMEOUT for job in jobs))
-		doc = frappe.get_doc(DOCTYPE, name)
+		doc = frappe.get_doc(SYNC_ACTION_DOCTYPE, name)
 		self.assertEqual((doc.state, doc.pages_expected, doc.pages_done), (State.IN_PROGRESS, 3, 0))
 		self.assertIsNone(self.cursor())
 
@@ -413,7 +417,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		self.assertEqual(run.call_args.kwargs["since"], system_to_utc(since))
 		enqueue.assert_not_called()
 		self.assertEqual(inline.call_args.args[3], [{"id": 1}, {"id": 2}])
-		doc = frappe.get_doc(DOCTYPE, name)
+		doc = frappe.get_doc(SYNC_ACTION_DOCTYPE, name)
 		self.assertEqual((doc.state, doc.fetched, doc.created), (State.COMPLETED, 2, 2))
 		self.assertGreater(self.cursor(), since)
 
@@ -425,7 +429,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		frappe.db.commit()
 		with patch.object(order_sync, "sync_order_page", side_effect=RuntimeError("database gone")):
 			order_sync.process_order_page(name, SERVER, [{"id": 5}, {"id": 6}])
-		doc = frappe.get_doc(DOCTYPE, name)
+		doc = frappe.get_doc(SYNC_ACTION_DOCTYPE, name)
 		self.assertEqual((doc.state, doc.failed), (State.COMPLETED, 2))
 		self.assertIn("5, 6", doc.error)
 		self.assertIsNone(self.cursor())
@@ -435,7 +439,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		frappe.db.commit()
 		name = create_sync_action(SERVER, SyncType.ORDERS)
 		run_sync_action(name)
-		doc = frappe.get_doc(DOCTYPE, name)
+		doc = frappe.get_doc(SYNC_ACTION_DOCTYPE, name)
 		self.assertEqual(doc.state, State.FAILED)
 		self.assertIn("Could not connect", doc.error)
 		self.assertIsNone(self.cursor())
@@ -445,7 +449,9 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		frappe.db.set_value("WooCommerce Server", OTHER_SERVER, "enable_order_sync", 0)
 		with patch("frappe.enqueue") as enqueue:
 			order_sync.run_hourly_order_sync()
-		queued = frappe.get_all(DOCTYPE, filters={"sync_type": SyncType.ORDERS}, pluck="woocommerce_server")
+		queued = frappe.get_all(
+			SYNC_ACTION_DOCTYPE, filters={"sync_type": SyncType.ORDERS}, pluck="woocommerce_server"
+		)
 		self.assertIn(SERVER, queued)
 		self.assertNotIn(OTHER_SERVER, queued)
 		self.assertTrue(all(call.kwargs["enqueue_after_commit"] for call in enqueue.call_args_list))
@@ -482,7 +488,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		frappe.db.commit()
 		window = self.die_after_listing(name, [[{"id": n}] for n in (1, 2, 3)])
 
-		doc = frappe.get_doc(DOCTYPE, name)
+		doc = frappe.get_doc(SYNC_ACTION_DOCTYPE, name)
 		self.assertEqual(doc.state, State.IN_PROGRESS)
 		self.assertEqual(
 			ListingPosition.from_json(doc.listing_position), ListingPosition("orders", 3, 3, 500)
@@ -531,7 +537,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		self.assertEqual(calls["start"], ListingPosition("orders", 3, 3, 500))
 		self.assertEqual(calls["window"], window)
 		self.assertEqual([job.kwargs["orders"] for job in enqueue.call_args_list], [[{"id": 4}], [{"id": 5}]])
-		doc = frappe.get_doc(DOCTYPE, name)
+		doc = frappe.get_doc(SYNC_ACTION_DOCTYPE, name)
 		# The fan-in waits for the page job that was queued before the death, and the new ones.
 		self.assertEqual((doc.state, doc.pages_expected, doc.pages_done), (State.IN_PROGRESS, 5, 2))
 		for _page in range(3):
@@ -546,7 +552,9 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 	def test_a_run_whose_listing_had_closed_is_not_resumed(self):
 		name = self.start()
 		set_cursor_until(name, datetime(2026, 11, 25, 10, 0, 0))
-		frappe.db.set_value(DOCTYPE, name, "listing_position", ListingPosition("orders", 2).to_json())
+		frappe.db.set_value(
+			SYNC_ACTION_DOCTYPE, name, "listing_position", ListingPosition("orders", 2).to_json()
+		)
 		close_listing(name, pages_expected=2, counts=SyncCounts(fetched=200))
 		self.make_stale(name)
 		newer = create_sync_action(SERVER, SyncType.ORDERS)
@@ -569,7 +577,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 	def test_synchronize_now_starts_a_run(self):
 		with patch("frappe.enqueue") as enqueue:
 			name = synchronize_now(SERVER, SyncType.ORDERS, 1)
-		self.assertEqual(frappe.db.get_value(DOCTYPE, name, "synchronize_all"), "Yes")
+		self.assertEqual(frappe.db.get_value(SYNC_ACTION_DOCTYPE, name, "synchronize_all"), "Yes")
 		self.assertEqual(enqueue.call_args.kwargs["action"], name)
 		# Below STALE_AFTER, so a run found stale has no job of it still running.
 		self.assertEqual(enqueue.call_args.kwargs["timeout"], RUN_TIMEOUT)
@@ -581,7 +589,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		with self.assertRaises(frappe.PermissionError), patch("frappe.enqueue"):
 			synchronize_now(SERVER, SyncType.ORDERS, 0)
 		frappe.set_user("Administrator")
-		self.assertFalse(frappe.db.exists(DOCTYPE, {"woocommerce_server": SERVER}))
+		self.assertFalse(frappe.db.exists(SYNC_ACTION_DOCTYPE, {"woocommerce_server": SERVER}))
 
 	def test_synchronize_now_refuses_a_server_whose_order_sync_is_off(self):
 		frappe.db.set_value("WooCommerce Server", SERVER, "enable_order_sync", 0)
@@ -590,7 +598,7 @@ class TestWooCommerceSyncAction(FrappeTestCase):
 		with self.assertRaises(frappe.ValidationError), patch("frappe.enqueue") as enqueue:
 			synchronize_now(SERVER, SyncType.ORDERS, 0)
 		enqueue.assert_not_called()
-		self.assertFalse(frappe.db.exists(DOCTYPE, {"woocommerce_server": SERVER}))
+		self.assertFalse(frappe.db.exists(SYNC_ACTION_DOCTYPE, {"woocommerce_server": SERVER}))
 
 	def test_synchronize_now_refuses_single_requests(self):
 		with self.assertRaises(frappe.ValidationError):

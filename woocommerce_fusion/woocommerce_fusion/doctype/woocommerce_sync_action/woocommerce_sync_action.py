@@ -20,10 +20,9 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint, now_datetime
 
+from woocommerce_fusion.constants import SERVER_DOCTYPE
+from woocommerce_fusion.constants import SYNC_ACTION_DOCTYPE as DOCTYPE
 from woocommerce_fusion.engine.errors import describe
-
-DOCTYPE = "WooCommerce Sync Action"
-SERVER_DOCTYPE = "WooCommerce Server"
 
 
 class State:
