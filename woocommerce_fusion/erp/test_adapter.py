@@ -560,7 +560,7 @@ class TestFrappeErp(FrappeTestCase):
 		finally:
 			frappe.local.db = primary
 		created = self.erp.ensure_customer(plan)
-		with self.secondary_connection(), patch("woocommerce_fusion.erp.masters.NAMED_LOCK_TIMEOUT", 1):
+		with self.secondary_connection(), patch("woocommerce_fusion.erp.masters.locks.NAMED_LOCK_TIMEOUT", 1):
 			# While this transaction holds the creation lock the other worker cannot get it...
 			with self.assertRaises(ParallelWorkerError):
 				self.erp.ensure_customer(plan)

@@ -52,7 +52,7 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 class ParallelWorkerConflict(FusionError):
 	"""What the adapter raises when a master was created by a parallel worker after this
-	transaction's snapshot (erp/masters.py: ParallelWorkerError)."""
+	transaction's snapshot (erp/masters/locks.py: ParallelWorkerError)."""
 
 	kind = ErrorKind.CONFLICT
 
