@@ -16,7 +16,7 @@ from frappe.utils import get_system_timezone
 from frappe.utils.background_jobs import get_job
 
 from woocommerce_fusion.constants import SYNC_ACTION_DOCTYPE as SYNC_ACTION
-from woocommerce_fusion.erp.test_adapter import VAT_7, VAT_19, make_fixtures, shop_server_values
+from woocommerce_fusion.testing.bench_fixtures import VAT_7, VAT_19, make_fixtures, make_server
 from woocommerce_fusion.testing.shop import TestShop
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
 	SyncType,
@@ -56,23 +56,6 @@ def forget_queued_jobs(woocommerce_ids: list[int]) -> None:
 	frappe.flags.pop("woocommerce_orders_scheduled", None)
 
 
-def make_server(shop: TestShop) -> None:
-	values = {
-		**shop_server_values(shop.url, shop.consumer_key, shop.consumer_secret),
-		"enable_order_sync": 1,
-		# Before every seeded order: the first run is a "Synchronize all" of the shop's history.
-		"synchronise_orders_from": "2000-01-01",
-		"last_synchronised_on": None,
-		"shop_synchronised_on": None,
-	}
-	if frappe.db.exists("WooCommerce Server", SERVER):
-		server = frappe.get_doc("WooCommerce Server", SERVER)
-		server.update(values)
-	else:
-		server = frappe.get_doc({"doctype": "WooCommerce Server", "title": SERVER, **values})
-	server.save(ignore_permissions=True)
-
-
 def run_now(method: str, **kwargs) -> None:
 	"""frappe.enqueue as a worker would run it, at once: the test bench has no worker."""
 	for option in ("queue", "job_id", "enqueue_after_commit", "timeout"):
@@ -104,7 +87,8 @@ class TestOrderSyncEndToEnd(FrappeTestCase):
 		frappe.db.commit()
 		cls.shop = TestShop(timezone=SHOP_TIMEZONE, webhook_mode="manual").start()
 		forget_queued_jobs(cls.shop.seed_orders(ORDERS, seed=2026))
-		make_server(cls.shop)
+		# From before every seeded order: the first run is a "Synchronize all" of the shop's history.
+		make_server(SERVER, cls.shop.url, synchronise_orders_from="2000-01-01")
 		frappe.db.commit()
 		cls.first = run(SyncType.ORDERS, synchronize_all=True)
 		# The orders as the first run saw them; other tests change some afterwards.

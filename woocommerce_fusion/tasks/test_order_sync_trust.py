@@ -31,8 +31,9 @@ from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.sync.orders import sync_order
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client, get_settings
-from woocommerce_fusion.erp.test_adapter import load_order, make_fixtures, shop_server_values
 from woocommerce_fusion.tasks import order_retry
+from woocommerce_fusion.testing.bench_fixtures import make_fixtures, make_server
+from woocommerce_fusion.testing.order_cases import load_order
 from woocommerce_fusion.testing.shop import TestShop
 
 test_dependencies = ["Company", "Customer Group", "Territory"]
@@ -83,17 +84,7 @@ class TestOrderSyncTrust(FrappeTestCase):
 		remove_earlier_runs()
 		frappe.db.commit()
 		cls.shop = TestShop(timezone="America/New_York").start()
-		values = {
-			**shop_server_values(cls.shop.url, cls.shop.consumer_key, cls.shop.consumer_secret),
-			"enable_order_sync": 1,
-			"synchronise_orders_from": "2000-01-01",
-		}
-		if frappe.db.exists("WooCommerce Server", SERVER):
-			server = frappe.get_doc("WooCommerce Server", SERVER)
-			server.update(values)
-		else:
-			server = frappe.get_doc({"doctype": "WooCommerce Server", "title": SERVER, **values})
-		server.save(ignore_permissions=True)
+		make_server(SERVER, cls.shop.url, synchronise_orders_from="2000-01-01")
 		frappe.db.commit()
 
 	@classmethod

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
 import random
 import threading
 import time
@@ -21,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -33,10 +31,10 @@ from woocommerce_fusion.engine.pipeline import Status, resolve_parties
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, SalesOrderRef
 from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.testing.order_cases import load_order
 
 T = TypeVar("T")
 
-CASES_DIR = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "order_cases"
 # How long a worker that must wait is watched, and how long any worker may take at most.
 WAITS_FOR = 1.0
 WORKER_TIMEOUT = 60.0
@@ -48,11 +46,6 @@ WRITABLE_FIELDS = tuple(
 	f.name for f in dataclasses.fields(OrderRecord) if f.name not in ("name", "server", "woocommerce_id")
 )
 DATETIME_FIELDS = ("date_modified_gmt", "sales_order_modified", "last_attempt_on", "next_attempt_on")
-
-
-def load_order(case: str) -> dict[str, Any]:
-	"""A recorded WooCommerce order (tests/fixtures/order_cases/order_case_<case>.json)."""
-	return json.loads((CASES_DIR / f"order_case_{case}.json").read_text())["response"]["body"]
 
 
 class OtherWorker:

@@ -18,6 +18,7 @@ from frappe.utils import get_system_timezone
 
 from woocommerce_fusion.constants import ORDER_DOCTYPE, ORDER_SYNC_DOCTYPE, order_sync_name
 from woocommerce_fusion.engine.client import Page
+from woocommerce_fusion.testing.bench_fixtures import make_server
 from woocommerce_fusion.testing.shop import TestShop
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order.woocommerce_order import (
 	WooCommerceOrder,
@@ -29,9 +30,11 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order.woocommerce
 	sync_woocommerce_order,
 )
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.test_woocommerce_sync_action import (
-	make_server,
 	make_user,
 )
+
+# ERPNext's test records the servers of make_server link: "_Test Company 2", its group and territory.
+test_dependencies = ["Company", "Customer Group", "Territory"]
 
 SERVER = "_Test WooCommerce Order List"
 BERLIN = "Europe/Berlin"

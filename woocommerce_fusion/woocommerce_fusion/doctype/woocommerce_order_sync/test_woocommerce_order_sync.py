@@ -21,8 +21,9 @@ from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, order_sync_name
 from woocommerce_fusion.constants import SYNC_ACTION_DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.engine.pipeline import Status
 from woocommerce_fusion.erp.sales_order_hooks import sync_sales_order
-from woocommerce_fusion.erp.test_adapter import PRICE_LIST, VAT_7, VAT_19, load_order, make_fixtures
 from woocommerce_fusion.tasks.order_sync import ONE_ORDER_TIMEOUT
+from woocommerce_fusion.testing.bench_fixtures import make_server
+from woocommerce_fusion.testing.order_cases import load_order
 from woocommerce_fusion.testing.shop import TestShop
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order.woocommerce_order import (
 	order_name,
@@ -32,9 +33,7 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order_sync.woocom
 	sync_now,
 )
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.test_woocommerce_sync_action import (
-	ABBR,
 	clear_actions,
-	make_server,
 	make_user,
 )
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
@@ -44,6 +43,9 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.wooco
 	own_sync,
 	run_sync_action,
 )
+
+# ERPNext's test records the servers of make_server link: "_Test Company 2", its group and territory.
+test_dependencies = ["Company", "Customer Group", "Territory"]
 
 SHOP_SERVER = "_Test WooCommerce Order Sync Shop"
 HOOK_SERVER = "_Test WooCommerce Order Sync Hooks"
@@ -89,18 +91,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 	def setUpClass(cls) -> None:
 		super().setUpClass()
 		cls.shop = TestShop().start()
-		make_fixtures()
-		make_server(
-			SHOP_SERVER,
-			url=cls.shop.url,
-			selling_price_list=PRICE_LIST,
-			tax_accounts=[
-				{"woocommerce_tax_rate_id": 1, "account": VAT_19},
-				{"woocommerce_tax_rate_id": 2, "account": VAT_7},
-			],
-			shipping_charges_account=f"Freight and Forwarding Charges - {ABBR}",
-			fee_account=f"Miscellaneous Expenses - {ABBR}",
-		)
+		make_server(SHOP_SERVER, url=cls.shop.url)
 		remove_shop_orders(SHOP_SERVER)
 		frappe.db.commit()
 
