@@ -78,8 +78,8 @@ class OtherWorker:
 		return self._result
 
 
-class ErpContract:
-	"""The contract of engine/ports.py's ErpPort, mixed into a unittest.TestCase.
+class ContractFixtures:
+	"""What the parts of the contract share, mixed into a unittest.TestCase.
 
 	The concrete class provides the hooks below. self.erp is this (the main) thread's port; a
 	test that writes and does not commit leaves its writes to tearDown's rollback.
@@ -204,7 +204,9 @@ class ErpContract:
 			fn()
 		self.assertEqual(classify(caught.exception), kind, repr(caught.exception))
 
-	# -- the order's row and its lock ------------------------------------------------------------
+
+class OrderRecordContract(ContractFixtures):
+	"""The order's row and its lock: created once, held until the transaction ends, read fresh."""
 
 	def test_lock_order_creates_the_row_once_and_commits_it_at_once(self):
 		woocommerce_id = self.new_id()
@@ -392,7 +394,9 @@ class ErpContract:
 		self.assertEqual(self.erp.orders_due_for_retry(self.server, now, 2), due[:2])
 		self.assertEqual(self.erp.orders_due_for_retry(self.server, now.astimezone(KOLKATA), 10), due)
 
-	# -- Sales Orders ----------------------------------------------------------------------------
+
+class SalesOrderContract(ContractFixtures):
+	"""Sales Orders, the masters (customers, addresses, contacts, items) and exchange rates."""
 
 	def test_find_sales_orders_prefers_submitted_then_oldest_and_ignores_cancelled(self):
 		submitted_wins, oldest_wins, only_cancelled, after_cancelled = (self.new_id() for _ in range(4))
@@ -560,3 +564,8 @@ class ErpContract:
 		day = date(2026, 11, 25)
 		self.assertEqual(self.erp.exchange_rate("EUR", "EUR", day), Decimal(1))
 		self.assertIsNone(self.erp.exchange_rate("XTS", "EUR", day))
+
+
+class ErpContract(OrderRecordContract, SalesOrderContract):
+	"""The contract of engine/ports.py's ErpPort, in its two parts, mixed into a unittest.TestCase
+	that provides ContractFixtures' hooks."""
