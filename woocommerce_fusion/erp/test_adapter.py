@@ -83,7 +83,9 @@ def remove_earlier_runs() -> None:
 	frappe.db.delete(ORDER_SYNC_DOCTYPE, {"woocommerce_server": SERVER})
 
 
-class TestFrappeErp(FrappeTestCase):
+class FrappeErpCase(FrappeTestCase):
+	"""The fixtures of the adapter's tests; the tests are in the two classes below."""
+
 	@classmethod
 	def setUpClass(cls) -> None:
 		super().setUpClass()
@@ -105,6 +107,10 @@ class TestFrappeErp(FrappeTestCase):
 		plan = self.plan(order)
 		resolved = resolve_parties(self.erp, plan)
 		return self.erp.insert_sales_order(plan, resolved, submit=submit), resolved
+
+
+class TestFrappeErpSalesOrders(FrappeErpCase):
+	"""The order's row and the Sales Orders the adapter books."""
 
 	# -- order records -----------------------------------------------------------------------
 
@@ -383,6 +389,10 @@ class TestFrappeErp(FrappeTestCase):
 		name, _ = self.insert(load_order("guest"), submit=True)
 		frappe.get_doc("Sales Order", name).cancel()
 		self.assertEqual(self.erp.find_sales_orders(SERVER, [130]), {})
+
+
+class TestFrappeErpMasters(FrappeErpCase):
+	"""Customers, addresses, contacts and items, once each, and the pipeline end to end."""
 
 	# -- masters -----------------------------------------------------------------------------
 
