@@ -35,8 +35,8 @@ from woocommerce_fusion.testing.bench_fixtures import (
 	SERVER,
 	VAT_19,
 	WAREHOUSE,
-	make_fixtures,
 	make_settings,
+	start_clean,
 )
 from woocommerce_fusion.testing.order_cases import load_order
 
@@ -75,23 +75,13 @@ def as_new_variable_product(order: dict) -> dict:
 	return order
 
 
-def remove_earlier_runs() -> None:
-	for so in frappe.get_all("Sales Order", {"woocommerce_server": SERVER}, ["name", "docstatus"]):
-		if so.docstatus == 1:
-			frappe.get_doc("Sales Order", so.name).cancel()
-		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
-	frappe.db.delete(ORDER_SYNC_DOCTYPE, {"woocommerce_server": SERVER})
-
-
 class FrappeErpCase(FrappeTestCase):
 	"""The fixtures of the adapter's tests; the tests are in the two classes below."""
 
 	@classmethod
 	def setUpClass(cls) -> None:
 		super().setUpClass()
-		make_fixtures()
-		remove_earlier_runs()
-		frappe.db.commit()
+		start_clean(SERVER)
 
 	def setUp(self) -> None:
 		self.erp = FrappeErp()

@@ -15,8 +15,9 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_system_timezone
 from frappe.utils.background_jobs import get_job
 
+from woocommerce_fusion.constants import REQUEST_LOG_DOCTYPE
 from woocommerce_fusion.constants import SYNC_ACTION_DOCTYPE as SYNC_ACTION
-from woocommerce_fusion.testing.bench_fixtures import VAT_7, VAT_19, make_fixtures, make_server
+from woocommerce_fusion.testing.bench_fixtures import VAT_7, VAT_19, make_fixtures, make_server, remove_orders
 from woocommerce_fusion.testing.shop import TestShop
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
 	SyncType,
@@ -33,14 +34,9 @@ CLOSED_IN_SHOP = ("cancelled", "trash", "failed", "refunded")
 
 
 def remove_earlier_runs() -> None:
-	for so in frappe.get_all("Sales Order", {"woocommerce_server": SERVER}, ["name", "docstatus"]):
-		if so.docstatus == 1:
-			frappe.get_doc("Sales Order", so.name).cancel()
-		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
-	for doctype in ("WooCommerce Order Sync", SYNC_ACTION, "WooCommerce Request Log"):
-		frappe.db.delete(
-			doctype, {"woocommerce_server" if doctype != "WooCommerce Request Log" else "server": SERVER}
-		)
+	remove_orders(SERVER)
+	frappe.db.delete(SYNC_ACTION, {"woocommerce_server": SERVER})
+	frappe.db.delete(REQUEST_LOG_DOCTYPE, {"server": SERVER})
 
 
 def forget_queued_jobs(woocommerce_ids: list[int]) -> None:

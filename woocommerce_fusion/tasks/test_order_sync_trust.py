@@ -32,25 +32,13 @@ from woocommerce_fusion.engine.sync.orders import sync_order
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client, get_settings
 from woocommerce_fusion.tasks import order_retry
-from woocommerce_fusion.testing.bench_fixtures import make_fixtures, make_server
+from woocommerce_fusion.testing.bench_fixtures import make_server, remove_orders, start_clean
 from woocommerce_fusion.testing.order_cases import load_order
 from woocommerce_fusion.testing.shop import TestShop
 
 test_dependencies = ["Company", "Customer Group", "Territory"]
 
 SERVER = "_Test WooCommerce Trust"
-
-
-def remove_earlier_runs() -> None:
-	for so in frappe.get_all("Sales Order", {"woocommerce_server": SERVER}, ["name", "docstatus"]):
-		for dn in frappe.get_all(
-			"Delivery Note Item", {"against_sales_order": so.name, "docstatus": 1}, pluck="parent"
-		):
-			frappe.get_doc("Delivery Note", dn).cancel()
-		if so.docstatus == 1:
-			frappe.get_doc("Sales Order", so.name).cancel()
-		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
-	frappe.db.delete(ORDER_SYNC_DOCTYPE, {"woocommerce_server": SERVER})
 
 
 def in_worker(fn, *args):
@@ -80,9 +68,7 @@ class TestOrderSyncTrust(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls) -> None:
 		super().setUpClass()
-		make_fixtures()
-		remove_earlier_runs()
-		frappe.db.commit()
+		start_clean(SERVER)
 		cls.shop = TestShop(timezone="America/New_York").start()
 		make_server(SERVER, cls.shop.url, synchronise_orders_from="2000-01-01")
 		frappe.db.commit()
@@ -90,7 +76,7 @@ class TestOrderSyncTrust(FrappeTestCase):
 	@classmethod
 	def tearDownClass(cls) -> None:
 		cls.shop.stop()
-		remove_earlier_runs()
+		remove_orders(SERVER)
 		frappe.db.commit()
 		super().tearDownClass()
 

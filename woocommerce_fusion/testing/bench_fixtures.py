@@ -13,7 +13,7 @@ from typing import Any
 import frappe
 from frappe.model.document import Document
 
-from woocommerce_fusion.constants import SERVER_DOCTYPE
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, SERVER_DOCTYPE
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.testing.shop import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
 
@@ -117,3 +117,28 @@ def make_server(title: str, url: str = NO_SHOP_URL, **values: Any) -> Document:
 	)
 	server.save(ignore_permissions=True)
 	return server
+
+
+def remove_orders(server: str) -> None:
+	"""What an earlier run of a test that commits left of the server's orders: its Sales Orders
+	(their Delivery Notes and they cancelled first) and its Order Sync rows."""
+	for so in frappe.get_all("Sales Order", {"woocommerce_server": server}, ["name", "docstatus"]):
+		for dn in frappe.get_all(
+			"Delivery Note Item",
+			{"against_sales_order": so.name, "docstatus": 1},
+			pluck="parent",
+			distinct=True,
+		):
+			frappe.get_doc("Delivery Note", dn).cancel()
+		if so.docstatus == 1:
+			frappe.get_doc("Sales Order", so.name).cancel()
+		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
+	frappe.db.delete(ORDER_SYNC_DOCTYPE, {"woocommerce_server": server})
+
+
+def start_clean(server: str) -> None:
+	"""For a test class that commits: the fixtures made, and what earlier runs left of the server's
+	orders removed, for good."""
+	make_fixtures()
+	remove_orders(server)
+	frappe.db.commit()

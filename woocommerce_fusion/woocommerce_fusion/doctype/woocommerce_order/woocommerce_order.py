@@ -224,7 +224,7 @@ def raise_read_only() -> None:
 
 @dataclass
 class OrderQuery:
-	# None: every enabled webshop.
+	# None: every enabled server.
 	servers: list[str] | None = None
 	params: dict[str, Any] = field(default_factory=dict)
 

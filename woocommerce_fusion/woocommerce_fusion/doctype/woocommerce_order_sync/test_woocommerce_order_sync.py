@@ -22,7 +22,7 @@ from woocommerce_fusion.constants import SYNC_ACTION_DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.engine.pipeline import Status
 from woocommerce_fusion.erp.sales_order_hooks import sync_sales_order
 from woocommerce_fusion.tasks.order_sync import ONE_ORDER_TIMEOUT
-from woocommerce_fusion.testing.bench_fixtures import make_server
+from woocommerce_fusion.testing.bench_fixtures import make_server, remove_orders
 from woocommerce_fusion.testing.order_cases import load_order
 from woocommerce_fusion.testing.shop import TestShop
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order.woocommerce_order import (
@@ -75,15 +75,6 @@ def set_order_sync(server: str, **values) -> None:
 	frappe.clear_document_cache("WooCommerce Server", server)
 
 
-def remove_shop_orders(server: str) -> None:
-	for so in frappe.get_all("Sales Order", {"woocommerce_server": server}, ["name", "docstatus"]):
-		if so.docstatus == 1:
-			frappe.get_doc("Sales Order", so.name).cancel()
-		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
-	frappe.db.delete(ORDER_SYNC_DOCTYPE, {"woocommerce_server": server})
-	clear_actions(server)
-
-
 class TestOrderSyncWithShop(FrappeTestCase):
 	"""Sync this Order: the shop's order becomes a Sales Order and the row says so."""
 
@@ -92,13 +83,15 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		super().setUpClass()
 		cls.shop = TestShop().start()
 		make_server(SHOP_SERVER, url=cls.shop.url)
-		remove_shop_orders(SHOP_SERVER)
+		remove_orders(SHOP_SERVER)
+		clear_actions(SHOP_SERVER)
 		frappe.db.commit()
 
 	@classmethod
 	def tearDownClass(cls) -> None:
 		frappe.set_user("Administrator")
-		remove_shop_orders(SHOP_SERVER)
+		remove_orders(SHOP_SERVER)
+		clear_actions(SHOP_SERVER)
 		frappe.db.commit()
 		cls.shop.stop()
 		super().tearDownClass()

@@ -4,7 +4,7 @@
 """The queue: states, superseding, the fan-out of an Orders run and its race-free fan-in.
 
 Runs commit (a claim must be visible to other workers at once), so each test removes the rows
-of its webshops before it starts instead of relying on a rollback.
+of its servers before it starts instead of relying on a rollback.
 """
 
 from __future__ import annotations
