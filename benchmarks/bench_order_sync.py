@@ -38,20 +38,14 @@ def run(count: int) -> None:
 	from woocommerce_fusion.engine.sync.listing import run_order_sync
 	from woocommerce_fusion.erp.adapter import FrappeErp
 	from woocommerce_fusion.erp.connection import get_settings
-	from woocommerce_fusion.erp.test_adapter import make_fixtures, shop_server_values
+	from woocommerce_fusion.testing.bench_fixtures import make_fixtures, make_server
 	from woocommerce_fusion.testing.shop import TestShop
 
 	make_fixtures()
 	server = f"_Bench WooCommerce {int(time.time())}"
 	with TestShop().start() as shop:
 		shop.seed_orders(count, seed=7)
-		doc = frappe.get_doc(
-			{
-				"doctype": "WooCommerce Server",
-				"title": server,
-				**shop_server_values(shop.url, shop.consumer_key, shop.consumer_secret),
-			}
-		).insert(ignore_permissions=True)
+		doc = make_server(server, shop.url, enable_order_sync=0)
 		frappe.db.commit()
 		try:
 			settings = get_settings(doc.name)

@@ -7,7 +7,6 @@ import json
 import random
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,7 @@ from woocommerce_fusion.engine.errors import ConfigurationError, ErrorKind, Mapp
 from woocommerce_fusion.engine.mapping import content_digest, map_order, order_digest
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.timeutil import parse_gmt
-
-CASES_DIR = Path(__file__).parent / "fixtures" / "order_cases"
+from woocommerce_fusion.testing.order_cases import CASES_DIR
 
 
 def settings(**overrides) -> ServerSettings:

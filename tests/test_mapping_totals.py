@@ -16,8 +16,8 @@ from woocommerce_fusion.engine.errors import ConfigurationError, MappingError
 from woocommerce_fusion.engine.mapping import map_order
 from woocommerce_fusion.engine.mapping.money import split_amount
 from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.testing.order_cases import CASES_DIR
 
-CASES_DIR = Path(__file__).parent / "fixtures" / "order_cases"
 CENT = Decimal("0.01")
 
 

@@ -16,9 +16,10 @@ from woocommerce_fusion.install import (
 	delete_scheduled_job_types,
 	get_custom_fields,
 )
-from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_server.test_woocommerce_server import (
-	make_server,
-)
+from woocommerce_fusion.testing.bench_fixtures import make_server
+
+# ERPNext's test records the servers of make_server link: "_Test Company 2", its group and territory.
+test_dependencies = ["Company", "Customer Group", "Territory"]
 
 # A scratch field on a doctype the app does not touch, so the real fields stay in place.
 SCRATCH_FIELDS = {
@@ -84,7 +85,7 @@ class TestInstall(FrappeTestCase):
 		self.assertFalse(frappe.db.exists("Custom DocPerm", {"role": SCRATCH_ROLE}))
 
 	def test_secrets_and_permissions_of_our_doctypes_are_removed(self):
-		server = make_server(title="_Test WooCommerce Server Uninstall")
+		server = make_server("_Test WooCommerce Server Uninstall")
 		frappe.get_doc(
 			{"doctype": "Custom DocPerm", "parent": "WooCommerce Server", "role": "System Manager", "read": 1}
 		).insert()

@@ -21,6 +21,7 @@ from typing import Any
 import frappe
 from frappe.utils import escape_html
 
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE
 from woocommerce_fusion.engine.mapping.plans import (
 	AddressPlan,
 	ContactPlan,
@@ -30,7 +31,6 @@ from woocommerce_fusion.engine.mapping.plans import (
 )
 from woocommerce_fusion.engine.ports import OrderRecord, ResolvedParties, SalesOrderRef
 from woocommerce_fusion.erp import masters, order_records, sales_order
-from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE
 
 
 class FrappeErp:

@@ -6,13 +6,12 @@ import frappe
 from frappe import _
 from frappe.utils import cint, flt, get_system_timezone
 
+from woocommerce_fusion.constants import SERVER_DOCTYPE
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import ConfigurationError
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.erp.request_log import make_exchange_logger
 from woocommerce_fusion.erp.times import system_to_utc
-
-SERVER_DOCTYPE = "WooCommerce Server"
 
 
 def get_client(

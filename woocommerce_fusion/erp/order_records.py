@@ -14,11 +14,10 @@ import frappe
 from frappe import _
 from frappe.utils import cint, cstr, get_datetime, now_datetime
 
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, order_sync_name
 from woocommerce_fusion.engine.ports import OrderRecord
 from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
-
-ORDER_SYNC_DOCTYPE = "WooCommerce Order Sync"
 
 # OrderRecord attribute -> WooCommerce Order Sync field, for everything save_order may write.
 RECORD_FIELDS = {
@@ -39,10 +38,6 @@ RECORD_FIELDS = {
 	"transaction_id": "transaction_id",
 }
 DATETIME_FIELDS = ("woocommerce_modified", "last_attempt_on", "next_attempt_on", "sales_order_modified")
-
-
-def order_sync_name(server: str, woocommerce_id: int) -> str:
-	return f"{server}-{int(woocommerce_id)}"
 
 
 def lock_order(server: str, woocommerce_id: int) -> OrderRecord:

@@ -22,10 +22,9 @@ import frappe
 from frappe.database import get_db
 from frappe.utils import now_datetime
 
+from woocommerce_fusion.constants import REQUEST_LOG_DOCTYPE
 from woocommerce_fusion.engine.client import Exchange
 from woocommerce_fusion.engine.redaction import REDACTED, Redactor
-
-LOG_DOCTYPE = "WooCommerce Request Log"
 
 LEVEL_ERRORS_ONLY = "Errors only"
 LEVEL_ALL = "All"
@@ -59,7 +58,7 @@ def make_exchange_logger(
 			insert_committed(row)
 		except Exception:
 			# A log row that could not be written must never fail the sync that made the call.
-			frappe.logger("woocommerce_fusion").exception("Could not write a %s row", LOG_DOCTYPE)
+			frappe.logger("woocommerce_fusion").exception("Could not write a %s row", REQUEST_LOG_DOCTYPE)
 
 	return log_exchange
 
@@ -120,7 +119,7 @@ def truncate(text: str | None, limit: int = MAX_BODY_BYTES) -> tuple[str | None,
 
 def insert_committed(row: dict[str, Any]) -> str:
 	"""Insert a log row and commit it on a connection of its own; return its name."""
-	doc = frappe.get_doc({"doctype": LOG_DOCTYPE, **row})
+	doc = frappe.get_doc({"doctype": REQUEST_LOG_DOCTYPE, **row})
 	doc.set_new_name()
 	doc.creation = doc.modified = now_datetime()
 	doc.owner = doc.modified_by = frappe.session.user
@@ -139,7 +138,7 @@ def insert_committed(row: dict[str, Any]) -> str:
 	)
 	try:
 		db.sql(
-			f"insert into `tab{LOG_DOCTYPE}` ({columns}) values ({placeholders})",
+			f"insert into `tab{REQUEST_LOG_DOCTYPE}` ({columns}) values ({placeholders})",
 			list(values.values()),
 		)
 		db.commit()

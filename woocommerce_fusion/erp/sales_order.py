@@ -19,10 +19,10 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint, escape_html, flt, now_datetime
 
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, order_sync_name_sql
 from woocommerce_fusion.engine.errors import ErrorKind, FusionError
 from woocommerce_fusion.engine.mapping.plans import ChargePlan, SalesOrderPlan
 from woocommerce_fusion.engine.ports import ResolvedParties, SalesOrderRef
-from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE
 from woocommerce_fusion.erp.sales_order_status import STATUS_CHANGED_ON
 from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 
@@ -86,7 +86,7 @@ def sales_orders_modified_since(server: str, since_utc: datetime) -> list[SalesO
 			condition=f"""so.modified >= %(since)s and ifnull(so.woocommerce_id, '') != ''
 			and not exists (
 				select 1 from `tab{ORDER_SYNC_DOCTYPE}` os
-				where os.name = concat(so.woocommerce_server, '-', so.woocommerce_id)
+				where os.name = {order_sync_name_sql("so.woocommerce_server", "so.woocommerce_id")}
 					and os.sales_order = so.name and os.sales_order_modified = so.modified
 			)"""
 		),

@@ -13,7 +13,6 @@ import json
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
@@ -21,27 +20,29 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_system_timezone
 
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE
 from woocommerce_fusion.engine.mapping.order import map_order
 from woocommerce_fusion.engine.pipeline import Status, process_order, resolve_parties
 from woocommerce_fusion.engine.ports import ResolvedParties
-from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.masters import ParallelWorkerError, find_linked_item
-from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE
 from woocommerce_fusion.erp.sales_order import TotalMismatchError
 from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
+from woocommerce_fusion.testing.bench_fixtures import (
+	ABBR,
+	COMPANY,
+	PRICE_LIST,
+	SERVER,
+	VAT_19,
+	WAREHOUSE,
+	make_settings,
+	start_clean,
+)
+from woocommerce_fusion.testing.order_cases import load_order
 
 # ERPNext's test records this file uses: "_Test Company 2", "_Test Customer", its group and territory.
 test_dependencies = ["Company", "Customer", "Customer Group", "Territory"]
 
-CASES_DIR = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "order_cases"
-SERVER = "_Test WooCommerce Adapter"
-COMPANY = "_Test Company 2"
-ABBR = "_TC2"
-VAT_19 = f"_Test WooCommerce VAT 19% - {ABBR}"
-VAT_7 = f"_Test WooCommerce VAT 7% - {ABBR}"
-PRICE_LIST = "_Test WooCommerce EUR"
-WAREHOUSE = f"Stores - {ABBR}"
 # Ids no recorded order has, for the tests that commit.
 PIPELINE_ID = 990_129
 FAILING_ID = 990_135
@@ -60,10 +61,6 @@ EXACT_CASES = (
 )
 
 
-def load_order(case: str) -> dict:
-	return json.loads((CASES_DIR / f"order_case_{case}.json").read_text())["response"]["body"]
-
-
 def as_new_variable_product(order: dict) -> dict:
 	"""The order with its T-shirt as a product no other test or demo data has linked yet."""
 	order = copy.deepcopy(order)
@@ -78,96 +75,13 @@ def as_new_variable_product(order: dict) -> dict:
 	return order
 
 
-def make_settings(**overrides) -> ServerSettings:
-	values = dict(
-		name=SERVER,
-		url="http://shop.example.com",
-		company=COMPANY,
-		company_currency="EUR",
-		warehouse=WAREHOUSE,
-		price_list=PRICE_LIST,
-		customer_group="_Test Customer Group",
-		territory="_Test Territory",
-		item_group="Products",
-		stock_uom="Nos",
-		tax_accounts={1: VAT_19, 2: VAT_7},
-		shipping_account=f"Freight and Forwarding Charges - {ABBR}",
-		fee_account=f"Miscellaneous Expenses - {ABBR}",
-	)
-	values.update(overrides)
-	return ServerSettings(**values)
+class FrappeErpCase(FrappeTestCase):
+	"""The fixtures of the adapter's tests; the tests are in the two classes below."""
 
-
-def shop_server_values(url: str, consumer_key: str, consumer_secret: str) -> dict:
-	"""A WooCommerce Server on the test company for a shop at `url`, with every account mapped
-	(for the end-to-end tests and the bench benchmark, which sync a test shop for real)."""
-	return {
-		"woocommerce_server_url": url,
-		"consumer_key": consumer_key,
-		"consumer_secret": consumer_secret,
-		"enabled": 1,
-		"company": COMPANY,
-		"default_warehouse": WAREHOUSE,
-		"selling_price_list": PRICE_LIST,
-		"default_customer_group": "_Test Customer Group",
-		"default_territory": "_Test Territory",
-		"shipping_charges_account": f"Freight and Forwarding Charges - {ABBR}",
-		"fee_account": f"Miscellaneous Expenses - {ABBR}",
-		"tax_accounts": [
-			{"woocommerce_tax_rate_id": 1, "account": VAT_19},
-			{"woocommerce_tax_rate_id": 2, "account": VAT_7},
-		],
-	}
-
-
-def make_fixtures() -> None:
-	for account, rate in ((VAT_19, 19), (VAT_7, 7)):
-		if not frappe.db.exists("Account", account):
-			frappe.get_doc(
-				{
-					"doctype": "Account",
-					"account_name": account.removesuffix(f" - {ABBR}"),
-					"parent_account": f"Duties and Taxes - {ABBR}",
-					"company": COMPANY,
-					"account_type": "Tax",
-					"tax_rate": rate,
-				}
-			).insert(ignore_permissions=True)
-	if not frappe.db.exists("Price List", PRICE_LIST):
-		frappe.get_doc(
-			{"doctype": "Price List", "price_list_name": PRICE_LIST, "currency": "EUR", "selling": 1}
-		).insert(ignore_permissions=True)
-	if not frappe.db.exists("WooCommerce Server", SERVER):
-		frappe.get_doc(
-			{
-				"doctype": "WooCommerce Server",
-				"title": SERVER,
-				"woocommerce_server_url": "http://shop.example.com",
-				"company": COMPANY,
-				"request_timeout": 30,
-				"default_warehouse": WAREHOUSE,
-				"selling_price_list": PRICE_LIST,
-				"consumer_key": "ck_test",
-				"consumer_secret": "cs_test",
-			}
-		).insert(ignore_permissions=True)
-
-
-def remove_earlier_runs() -> None:
-	for so in frappe.get_all("Sales Order", {"woocommerce_server": SERVER}, ["name", "docstatus"]):
-		if so.docstatus == 1:
-			frappe.get_doc("Sales Order", so.name).cancel()
-		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
-	frappe.db.delete(ORDER_SYNC_DOCTYPE, {"woocommerce_server": SERVER})
-
-
-class TestFrappeErp(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls) -> None:
 		super().setUpClass()
-		make_fixtures()
-		remove_earlier_runs()
-		frappe.db.commit()
+		start_clean(SERVER)
 
 	def setUp(self) -> None:
 		self.erp = FrappeErp()
@@ -183,6 +97,10 @@ class TestFrappeErp(FrappeTestCase):
 		plan = self.plan(order)
 		resolved = resolve_parties(self.erp, plan)
 		return self.erp.insert_sales_order(plan, resolved, submit=submit), resolved
+
+
+class TestFrappeErpSalesOrders(FrappeErpCase):
+	"""The order's row and the Sales Orders the adapter books."""
 
 	# -- order records -----------------------------------------------------------------------
 
@@ -462,6 +380,10 @@ class TestFrappeErp(FrappeTestCase):
 		frappe.get_doc("Sales Order", name).cancel()
 		self.assertEqual(self.erp.find_sales_orders(SERVER, [130]), {})
 
+
+class TestFrappeErpMasters(FrappeErpCase):
+	"""Customers, addresses, contacts and items, once each, and the pipeline end to end."""
+
 	# -- masters -----------------------------------------------------------------------------
 
 	def test_masters_are_created_once(self):
@@ -560,7 +482,7 @@ class TestFrappeErp(FrappeTestCase):
 		finally:
 			frappe.local.db = primary
 		created = self.erp.ensure_customer(plan)
-		with self.secondary_connection(), patch("woocommerce_fusion.erp.masters.NAMED_LOCK_TIMEOUT", 1):
+		with self.secondary_connection(), patch("woocommerce_fusion.erp.masters.locks.NAMED_LOCK_TIMEOUT", 1):
 			# While this transaction holds the creation lock the other worker cannot get it...
 			with self.assertRaises(ParallelWorkerError):
 				self.erp.ensure_customer(plan)

@@ -15,22 +15,23 @@ from typing import Any, TypeVar
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, order_sync_name
 from woocommerce_fusion.engine.mapping.order import map_order
 from woocommerce_fusion.engine.pipeline import resolve_parties
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.erp.adapter import FrappeErp
-from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE, order_sync_name, to_record
-from woocommerce_fusion.erp.test_adapter import (
+from woocommerce_fusion.erp.order_records import to_record
+from woocommerce_fusion.testing.bench_fixtures import (
 	COMPANY,
 	PRICE_LIST,
 	SERVER,
 	WAREHOUSE,
-	load_order,
 	make_fixtures,
 	make_settings,
 )
 from woocommerce_fusion.testing.erp_contract import ErpContract
+from woocommerce_fusion.testing.order_cases import load_order
 
 # ERPNext's test records the fixtures use: "_Test Company 2", its customer group and territory.
 test_dependencies = ["Company", "Customer", "Customer Group", "Territory"]

@@ -35,8 +35,10 @@ commit_cursor_until, commit_listing_position. Every other helper leaves the comm
 
 from __future__ import annotations
 
-DOCTYPE = "WooCommerce Sync Action"
-SERVER_DOCTYPE = "WooCommerce Server"
+from woocommerce_fusion import constants
+
+DOCTYPE = constants.SYNC_ACTION_DOCTYPE
+SERVER_DOCTYPE = constants.SERVER_DOCTYPE
 
 
 class State:

@@ -19,6 +19,7 @@ from frappe.utils import cint
 from frappe.utils.background_jobs import get_job
 from rq.job import JobStatus
 
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE as ORDER_SYNC
 from woocommerce_fusion.engine.client import MAX_PER_PAGE
 from woocommerce_fusion.engine.errors import describe
 from woocommerce_fusion.engine.sync.listing import (
@@ -44,7 +45,6 @@ from woocommerce_fusion.runs.fan_in import (
 from woocommerce_fusion.runs.queue import create_sync_action, enqueue_sync_action, mark_failed
 from woocommerce_fusion.runs.switches import own_sync
 
-ORDER_SYNC = "WooCommerce Order Sync"
 PAGE_JOB = "woocommerce_fusion.tasks.order_sync.process_order_page"
 # Orders per page job: WooCommerce's largest page, one listing request per job.
 PAGE_SIZE = MAX_PER_PAGE

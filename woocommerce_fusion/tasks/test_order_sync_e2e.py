@@ -15,10 +15,11 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_system_timezone
 from frappe.utils.background_jobs import get_job
 
-from woocommerce_fusion.erp.test_adapter import VAT_7, VAT_19, make_fixtures, shop_server_values
+from woocommerce_fusion.constants import REQUEST_LOG_DOCTYPE
 from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.runs import SyncType
 from woocommerce_fusion.runs.queue import create_sync_action, run_sync_action
+from woocommerce_fusion.testing.bench_fixtures import VAT_7, VAT_19, make_fixtures, make_server, remove_orders
 from woocommerce_fusion.testing.shop import TestShop
 
 test_dependencies = ["Company", "Customer Group", "Territory"]
@@ -30,14 +31,9 @@ CLOSED_IN_SHOP = ("cancelled", "trash", "failed", "refunded")
 
 
 def remove_earlier_runs() -> None:
-	for so in frappe.get_all("Sales Order", {"woocommerce_server": SERVER}, ["name", "docstatus"]):
-		if so.docstatus == 1:
-			frappe.get_doc("Sales Order", so.name).cancel()
-		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
-	for doctype in ("WooCommerce Order Sync", SYNC_ACTION, "WooCommerce Request Log"):
-		frappe.db.delete(
-			doctype, {"woocommerce_server" if doctype != "WooCommerce Request Log" else "server": SERVER}
-		)
+	remove_orders(SERVER)
+	frappe.db.delete(SYNC_ACTION, {"woocommerce_server": SERVER})
+	frappe.db.delete(REQUEST_LOG_DOCTYPE, {"server": SERVER})
 
 
 def forget_queued_jobs(woocommerce_ids: list[int]) -> None:
@@ -51,23 +47,6 @@ def forget_queued_jobs(woocommerce_ids: list[int]) -> None:
 		if job:
 			job.delete()
 	frappe.flags.pop("woocommerce_orders_scheduled", None)
-
-
-def make_server(shop: TestShop) -> None:
-	values = {
-		**shop_server_values(shop.url, shop.consumer_key, shop.consumer_secret),
-		"enable_order_sync": 1,
-		# Before every seeded order: the first run is a "Synchronize all" of the shop's history.
-		"synchronise_orders_from": "2000-01-01",
-		"last_synchronised_on": None,
-		"shop_synchronised_on": None,
-	}
-	if frappe.db.exists("WooCommerce Server", SERVER):
-		server = frappe.get_doc("WooCommerce Server", SERVER)
-		server.update(values)
-	else:
-		server = frappe.get_doc({"doctype": "WooCommerce Server", "title": SERVER, **values})
-	server.save(ignore_permissions=True)
 
 
 def run_now(method: str, **kwargs) -> None:
@@ -101,7 +80,8 @@ class TestOrderSyncEndToEnd(FrappeTestCase):
 		frappe.db.commit()
 		cls.shop = TestShop(timezone=SHOP_TIMEZONE, webhook_mode="manual").start()
 		forget_queued_jobs(cls.shop.seed_orders(ORDERS, seed=2026))
-		make_server(cls.shop)
+		# From before every seeded order: the first run is a "Synchronize all" of the shop's history.
+		make_server(SERVER, cls.shop.url, synchronise_orders_from="2000-01-01")
 		frappe.db.commit()
 		cls.first = run(SyncType.ORDERS, synchronize_all=True)
 		# The orders as the first run saw them; other tests change some afterwards.

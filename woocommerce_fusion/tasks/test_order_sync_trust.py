@@ -25,31 +25,20 @@ from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, get_system_timezone, nowdate
 
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, order_sync_name
 from woocommerce_fusion.engine.pipeline import Status, process_order
 from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.sync.orders import sync_order
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client, get_settings
-from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE, order_sync_name
-from woocommerce_fusion.erp.test_adapter import load_order, make_fixtures, shop_server_values
 from woocommerce_fusion.tasks import order_retry
+from woocommerce_fusion.testing.bench_fixtures import make_server, remove_orders, start_clean
+from woocommerce_fusion.testing.order_cases import load_order
 from woocommerce_fusion.testing.shop import TestShop
 
 test_dependencies = ["Company", "Customer Group", "Territory"]
 
 SERVER = "_Test WooCommerce Trust"
-
-
-def remove_earlier_runs() -> None:
-	for so in frappe.get_all("Sales Order", {"woocommerce_server": SERVER}, ["name", "docstatus"]):
-		for dn in frappe.get_all(
-			"Delivery Note Item", {"against_sales_order": so.name, "docstatus": 1}, pluck="parent"
-		):
-			frappe.get_doc("Delivery Note", dn).cancel()
-		if so.docstatus == 1:
-			frappe.get_doc("Sales Order", so.name).cancel()
-		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
-	frappe.db.delete(ORDER_SYNC_DOCTYPE, {"woocommerce_server": SERVER})
 
 
 def in_worker(fn, *args):
@@ -79,27 +68,15 @@ class TestOrderSyncTrust(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls) -> None:
 		super().setUpClass()
-		make_fixtures()
-		remove_earlier_runs()
-		frappe.db.commit()
+		start_clean(SERVER)
 		cls.shop = TestShop(timezone="America/New_York").start()
-		values = {
-			**shop_server_values(cls.shop.url, cls.shop.consumer_key, cls.shop.consumer_secret),
-			"enable_order_sync": 1,
-			"synchronise_orders_from": "2000-01-01",
-		}
-		if frappe.db.exists("WooCommerce Server", SERVER):
-			server = frappe.get_doc("WooCommerce Server", SERVER)
-			server.update(values)
-		else:
-			server = frappe.get_doc({"doctype": "WooCommerce Server", "title": SERVER, **values})
-		server.save(ignore_permissions=True)
+		make_server(SERVER, cls.shop.url, synchronise_orders_from="2000-01-01")
 		frappe.db.commit()
 
 	@classmethod
 	def tearDownClass(cls) -> None:
 		cls.shop.stop()
-		remove_earlier_runs()
+		remove_orders(SERVER)
 		frappe.db.commit()
 		super().tearDownClass()
 

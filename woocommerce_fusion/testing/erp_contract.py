@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
 import random
 import threading
 import time
@@ -21,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from woocommerce_fusion.constants import order_sync_name
 from woocommerce_fusion.engine.errors import ErrorKind, classify
 from woocommerce_fusion.engine.mapping.order import map_order
 from woocommerce_fusion.engine.mapping.plans import CustomerPlan, SalesOrderPlan
@@ -32,10 +31,10 @@ from woocommerce_fusion.engine.pipeline import Status, resolve_parties
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, SalesOrderRef
 from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.testing.order_cases import load_order
 
 T = TypeVar("T")
 
-CASES_DIR = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "order_cases"
 # How long a worker that must wait is watched, and how long any worker may take at most.
 WAITS_FOR = 1.0
 WORKER_TIMEOUT = 60.0
@@ -47,11 +46,6 @@ WRITABLE_FIELDS = tuple(
 	f.name for f in dataclasses.fields(OrderRecord) if f.name not in ("name", "server", "woocommerce_id")
 )
 DATETIME_FIELDS = ("date_modified_gmt", "sales_order_modified", "last_attempt_on", "next_attempt_on")
-
-
-def load_order(case: str) -> dict[str, Any]:
-	"""A recorded WooCommerce order (tests/fixtures/order_cases/order_case_<case>.json)."""
-	return json.loads((CASES_DIR / f"order_case_{case}.json").read_text())["response"]["body"]
 
 
 class OtherWorker:
@@ -84,8 +78,8 @@ class OtherWorker:
 		return self._result
 
 
-class ErpContract:
-	"""The contract of engine/ports.py's ErpPort, mixed into a unittest.TestCase.
+class ContractFixtures:
+	"""What the parts of the contract share, mixed into a unittest.TestCase.
 
 	The concrete class provides the hooks below. self.erp is this (the main) thread's port; a
 	test that writes and does not commit leaves its writes to tearDown's rollback.
@@ -210,12 +204,14 @@ class ErpContract:
 			fn()
 		self.assertEqual(classify(caught.exception), kind, repr(caught.exception))
 
-	# -- the order's row and its lock ------------------------------------------------------------
+
+class OrderRecordContract(ContractFixtures):
+	"""The order's row and its lock: created once, held until the transaction ends, read fresh."""
 
 	def test_lock_order_creates_the_row_once_and_commits_it_at_once(self):
 		woocommerce_id = self.new_id()
 		record = self.erp.lock_order(self.server, woocommerce_id)
-		self.assertEqual(record.name, f"{self.server}-{woocommerce_id}")
+		self.assertEqual(record.name, order_sync_name(self.server, woocommerce_id))
 		self.assertEqual((record.server, record.woocommerce_id), (self.server, woocommerce_id))
 		self.assertEqual(record.status, Status.NOT_PROCESSED)
 		self.assertEqual((record.sales_order, record.payload, record.attempts), ("", None, 0))
@@ -398,7 +394,9 @@ class ErpContract:
 		self.assertEqual(self.erp.orders_due_for_retry(self.server, now, 2), due[:2])
 		self.assertEqual(self.erp.orders_due_for_retry(self.server, now.astimezone(KOLKATA), 10), due)
 
-	# -- Sales Orders ----------------------------------------------------------------------------
+
+class SalesOrderContract(ContractFixtures):
+	"""Sales Orders, the masters (customers, addresses, contacts, items) and exchange rates."""
 
 	def test_find_sales_orders_prefers_submitted_then_oldest_and_ignores_cancelled(self):
 		submitted_wins, oldest_wins, only_cancelled, after_cancelled = (self.new_id() for _ in range(4))
@@ -566,3 +564,8 @@ class ErpContract:
 		day = date(2026, 11, 25)
 		self.assertEqual(self.erp.exchange_rate("EUR", "EUR", day), Decimal(1))
 		self.assertIsNone(self.erp.exchange_rate("XTS", "EUR", day))
+
+
+class ErpContract(OrderRecordContract, SalesOrderContract):
+	"""The contract of engine/ports.py's ErpPort, in its two parts, mixed into a unittest.TestCase
+	that provides ContractFixtures' hooks."""

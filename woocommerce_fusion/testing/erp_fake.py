@@ -23,6 +23,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from woocommerce_fusion.constants import order_sync_name
 from woocommerce_fusion.engine.errors import ErrorKind, FusionError
 from woocommerce_fusion.engine.mapping.plans import (
 	AddressPlan,
@@ -51,7 +52,7 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 class ParallelWorkerConflict(FusionError):
 	"""What the adapter raises when a master was created by a parallel worker after this
-	transaction's snapshot (erp/masters.py: ParallelWorkerError)."""
+	transaction's snapshot (erp/masters/locks.py: ParallelWorkerError)."""
 
 	kind = ErrorKind.CONFLICT
 
@@ -89,7 +90,83 @@ class _FakeTransaction:
 	snapshot: int | None = None
 
 
-class ErpFake:
+class _FakeMasters:
+	"""ErpFake's customers, addresses, contacts and items: found first, created only when missing,
+	under a named lock like the adapter's (erp/masters/locks.py). A part of ErpFake, on its store."""
+
+	def _hold_named_lock(self, key: Any) -> None:
+		"""Like the adapter's MariaDB named lock: held until this transaction ends."""
+		with self._mutex:
+			lock = self._named_locks.setdefault(key, threading.Lock())
+		if lock not in self._txn.locks:
+			lock.acquire()
+			self._txn.locks.append(lock)
+
+	def _created_meanwhile(self, table: str, index: str, value: Any) -> bool:
+		"""Committed after this transaction's snapshot: the adapter raises a conflict then, and the
+		order is retried in a new transaction that sees the record."""
+		with self._mutex:
+			key = self._indexes[(table, index)].get(value, _MISSING)
+		return key is not _MISSING and self._get(table, key) is None
+
+	def ensure_customer(self, plan: CustomerPlan) -> str:
+		if plan.fixed_customer:
+			return plan.fixed_customer
+		email = plan.email.strip().lower()
+		existing = self._find("customer", "woocommerce_email", email)
+		if existing is not None:
+			return existing["name"]
+		self._hold_named_lock(("customer", email))
+		if self._created_meanwhile("customer", "woocommerce_email", email):
+			raise ParallelWorkerConflict(f"Customer {email} was created by a parallel worker")
+		name = plan.customer_name
+		while self._get_latest("customer", name) is not None or ("customer", name) in self._txn.staged:
+			name = f"{plan.customer_name}-{next(self._counter)}"
+		self._put("customer", name, {"name": name, "woocommerce_email": email, "plan": plan})
+		return name
+
+	def ensure_address(self, customer: str, plan: AddressPlan) -> str:
+		key = (customer, plan.identity())
+		if self._get("address", key) is None:
+			self._put(
+				"address",
+				key,
+				{"name": f"{customer}-{plan.address_type}-{next(self._counter)}", "plan": plan},
+			)
+		return self._get("address", key)["name"]
+
+	def ensure_contact(self, customer: str, plan: ContactPlan) -> str:
+		key = (customer, plan.email_id.lower())
+		if self._get("contact", key) is None:
+			self._put("contact", key, {"name": f"{plan.first_name} {plan.last_name}".strip(), "plan": plan})
+		return self._get("contact", key)["name"]
+
+	def ensure_item(self, server: str, plan: ItemPlan) -> str:
+		key = (server, plan.woocommerce_product_id, plan.woocommerce_variation_id)
+
+		def find() -> Any:
+			found = self._get("item", key)
+			if found is None and plan.sku:
+				found = self._find("item", "sku", plan.sku)
+			return found
+
+		existing = find()
+		if existing is None:
+			self._hold_named_lock(("item", key))
+			if self._get_latest("item", key) is not None or (
+				plan.sku and self._created_meanwhile("item", "sku", plan.sku)
+			):
+				raise ParallelWorkerConflict(f"Item for product {key} was created by a parallel worker")
+			existing = {
+				"item_code": plan.sku or f"WOO-{plan.woocommerce_product_id}-{plan.woocommerce_variation_id}",
+				"sku": plan.sku,
+				"plan": plan,
+			}
+			self._put("item", key, existing)
+		return existing["item_code"]
+
+
+class ErpFake(_FakeMasters):
 	def __init__(self, *, now: Callable[[], datetime] | None = None, exchange_rates: dict | None = None):
 		self.now = now or (lambda: datetime.now(timezone.utc))
 		self.exchange_rates: dict[tuple[str, str], Decimal] = dict(exchange_rates or {})
@@ -229,7 +306,9 @@ class ErpFake:
 		if record is None:
 			# Created and committed at once, like the adapter's insert that cannot race.
 			record = OrderRecord(
-				name=f"{server}-{woocommerce_id}", server=server, woocommerce_id=int(woocommerce_id)
+				name=order_sync_name(server, woocommerce_id),
+				server=server,
+				woocommerce_id=int(woocommerce_id),
 			)
 			self._commit_now("order", key, record)
 		return copy.deepcopy(record)
@@ -424,79 +503,6 @@ class ErpFake:
 	def add_comment(self, doctype: str, name: str, text: str) -> None:
 		self._txn.comments.append((doctype, name, text))
 		self._txn.writes += 1
-
-	# -- masters ---------------------------------------------------------------------------
-
-	def _hold_named_lock(self, key: Any) -> None:
-		"""Like the adapter's MariaDB named lock: held until this transaction ends."""
-		with self._mutex:
-			lock = self._named_locks.setdefault(key, threading.Lock())
-		if lock not in self._txn.locks:
-			lock.acquire()
-			self._txn.locks.append(lock)
-
-	def _created_meanwhile(self, table: str, index: str, value: Any) -> bool:
-		"""Committed after this transaction's snapshot: the adapter raises a conflict then, and the
-		order is retried in a new transaction that sees the record."""
-		with self._mutex:
-			key = self._indexes[(table, index)].get(value, _MISSING)
-		return key is not _MISSING and self._get(table, key) is None
-
-	def ensure_customer(self, plan: CustomerPlan) -> str:
-		if plan.fixed_customer:
-			return plan.fixed_customer
-		email = plan.email.strip().lower()
-		existing = self._find("customer", "woocommerce_email", email)
-		if existing is not None:
-			return existing["name"]
-		self._hold_named_lock(("customer", email))
-		if self._created_meanwhile("customer", "woocommerce_email", email):
-			raise ParallelWorkerConflict(f"Customer {email} was created by a parallel worker")
-		name = plan.customer_name
-		while self._get_latest("customer", name) is not None or ("customer", name) in self._txn.staged:
-			name = f"{plan.customer_name}-{next(self._counter)}"
-		self._put("customer", name, {"name": name, "woocommerce_email": email, "plan": plan})
-		return name
-
-	def ensure_address(self, customer: str, plan: AddressPlan) -> str:
-		key = (customer, plan.identity())
-		if self._get("address", key) is None:
-			self._put(
-				"address",
-				key,
-				{"name": f"{customer}-{plan.address_type}-{next(self._counter)}", "plan": plan},
-			)
-		return self._get("address", key)["name"]
-
-	def ensure_contact(self, customer: str, plan: ContactPlan) -> str:
-		key = (customer, plan.email_id.lower())
-		if self._get("contact", key) is None:
-			self._put("contact", key, {"name": f"{plan.first_name} {plan.last_name}".strip(), "plan": plan})
-		return self._get("contact", key)["name"]
-
-	def ensure_item(self, server: str, plan: ItemPlan) -> str:
-		key = (server, plan.woocommerce_product_id, plan.woocommerce_variation_id)
-
-		def find() -> Any:
-			found = self._get("item", key)
-			if found is None and plan.sku:
-				found = self._find("item", "sku", plan.sku)
-			return found
-
-		existing = find()
-		if existing is None:
-			self._hold_named_lock(("item", key))
-			if self._get_latest("item", key) is not None or (
-				plan.sku and self._created_meanwhile("item", "sku", plan.sku)
-			):
-				raise ParallelWorkerConflict(f"Item for product {key} was created by a parallel worker")
-			existing = {
-				"item_code": plan.sku or f"WOO-{plan.woocommerce_product_id}-{plan.woocommerce_variation_id}",
-				"sku": plan.sku,
-				"plan": plan,
-			}
-			self._put("item", key, existing)
-		return existing["item_code"]
 
 	def exchange_rate(self, from_currency: str, to_currency: str, on: date) -> Decimal | None:
 		if from_currency == to_currency:

@@ -7,8 +7,8 @@ identity, so registered customers and guests alike are matched on it.
 from __future__ import annotations
 
 from woocommerce_fusion.engine.errors import MappingError
-from woocommerce_fusion.engine.mapping.money import parse_int, records, section, text
 from woocommerce_fusion.engine.mapping.plans import AddressPlan, ContactPlan, CustomerPlan
+from woocommerce_fusion.engine.mapping.readers import parse_int, records, section, text
 from woocommerce_fusion.engine.settings import ServerSettings
 
 # Order meta keys that VAT plugins store the customer's VAT id under, most common first:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from woocommerce_fusion.engine.errors import MappingError
-from woocommerce_fusion.engine.mapping.money import parse_int, records, text
 from woocommerce_fusion.engine.mapping.plans import ItemPlan
+from woocommerce_fusion.engine.mapping.readers import parse_int, records, text
 from woocommerce_fusion.engine.settings import ServerSettings
 
 # WooCommerce names a variation "<parent name> - <attribute values>".

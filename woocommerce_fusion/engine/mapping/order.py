@@ -26,16 +26,9 @@ from woocommerce_fusion.engine.mapping.customer import (
 	shipping_address,
 )
 from woocommerce_fusion.engine.mapping.item import item_plan, visible_meta
-from woocommerce_fusion.engine.mapping.money import (
-	ZERO,
-	parse_decimal,
-	parse_int,
-	parse_money,
-	records,
-	split_amount,
-	text,
-)
+from woocommerce_fusion.engine.mapping.money import ZERO, parse_money, split_amount
 from woocommerce_fusion.engine.mapping.plans import LinePlan, SalesOrderPlan
+from woocommerce_fusion.engine.mapping.readers import parse_decimal, parse_int, records, text
 from woocommerce_fusion.engine.mapping.taxes import fee_rows, line_taxes, shipping_rows, tax_rows
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.timeutil import parse_gmt

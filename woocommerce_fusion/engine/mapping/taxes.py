@@ -10,16 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from woocommerce_fusion.engine.errors import ConfigurationError
-from woocommerce_fusion.engine.mapping.money import (
-	ZERO,
-	parse_decimal,
-	parse_int,
-	parse_money,
-	records,
-	round_cents,
-	text,
-)
+from woocommerce_fusion.engine.mapping.money import ZERO, parse_money, round_cents
 from woocommerce_fusion.engine.mapping.plans import ChargePlan
+from woocommerce_fusion.engine.mapping.readers import parse_decimal, parse_int, records, text
 from woocommerce_fusion.engine.settings import ServerSettings
 
 

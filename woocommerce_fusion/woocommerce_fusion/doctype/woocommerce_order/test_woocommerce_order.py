@@ -16,10 +16,11 @@ from frappe.desk.form.load import run_onload
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_system_timezone
 
+from woocommerce_fusion.constants import ORDER_DOCTYPE, ORDER_SYNC_DOCTYPE, order_sync_name
 from woocommerce_fusion.engine.client import Page
+from woocommerce_fusion.testing.bench_fixtures import make_server
 from woocommerce_fusion.testing.shop import TestShop
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order.woocommerce_order import (
-	DOCTYPE,
 	WooCommerceOrder,
 	build_query,
 	fetch_window,
@@ -29,9 +30,11 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order.woocommerce
 	sync_woocommerce_order,
 )
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.test_woocommerce_sync_action import (
-	make_server,
 	make_user,
 )
+
+# ERPNext's test records the servers of make_server link: "_Test Company 2", its group and territory.
+test_dependencies = ["Company", "Customer Group", "Territory"]
 
 SERVER = "_Test WooCommerce Order List"
 BERLIN = "Europe/Berlin"
@@ -222,7 +225,7 @@ class TestWooCommerceOrderFromShop(FrappeTestCase):
 
 	def test_list_through_reportview_as_desk_calls_it(self):
 		frappe.local.form_dict = frappe._dict(
-			doctype=DOCTYPE,
+			doctype=ORDER_DOCTYPE,
 			fields='["`tabWooCommerce Order`.`name`", "`tabWooCommerce Order`.`status`"]',
 			filters=f'[["WooCommerce Order", "woocommerce_server", "=", "{SERVER}"]]',
 			order_by="`tabWooCommerce Order`.`modified` desc",
@@ -237,26 +240,26 @@ class TestWooCommerceOrderFromShop(FrappeTestCase):
 	def test_form_loads_one_order_with_its_lines_and_sync_row(self):
 		order = self.shop.orders[self.ids[3]]
 		frappe.get_doc(
-			{"doctype": "WooCommerce Order Sync", "woocommerce_server": SERVER, "woocommerce_id": order["id"]}
+			{"doctype": ORDER_SYNC_DOCTYPE, "woocommerce_server": SERVER, "woocommerce_id": order["id"]}
 		).insert(ignore_permissions=True)
-		doc = frappe.get_doc(DOCTYPE, order_name(SERVER, order["id"]))
+		doc = frappe.get_doc(ORDER_DOCTYPE, order_name(SERVER, order["id"]))
 		self.assertEqual((doc.woocommerce_id, doc.status), (order["id"], order["status"]))
 		self.assertEqual(doc.total, float(order["total"]))
 		self.assertEqual(len(doc.line_items), len(order["line_items"]))
 		self.assertEqual(doc.line_items[0].sku, order["line_items"][0]["sku"])
-		self.assertEqual(doc.order_sync, f"{SERVER}-{order['id']}")
+		self.assertEqual(doc.order_sync, order_sync_name(SERVER, order["id"]))
 		self.assertEqual(doc.sync_status, "Not processed")
 		self.assertIsInstance(doc.date_created, datetime)
 
 	def test_nothing_can_be_written(self):
-		doc = frappe.get_doc(DOCTYPE, order_name(SERVER, self.ids[0]))
+		doc = frappe.get_doc(ORDER_DOCTYPE, order_name(SERVER, self.ids[0]))
 		for method in (doc.db_update, doc.db_insert, doc.delete):
 			with self.assertRaises(frappe.ValidationError):
 				method()
 
 	def test_unknown_order_is_a_clear_error(self):
 		with self.assertRaises(frappe.ValidationError):
-			frappe.get_doc(DOCTYPE, order_name(SERVER, 999_999))
+			frappe.get_doc(ORDER_DOCTYPE, order_name(SERVER, 999_999))
 
 	def test_sync_button_queues_the_one_order_sync(self):
 		frappe.flags.pop("woocommerce_orders_scheduled", None)
@@ -279,7 +282,7 @@ class TestWooCommerceOrderFromShop(FrappeTestCase):
 			lambda: WooCommerceOrder.get_list(args),
 			lambda: WooCommerceOrder.get_count(args),
 			lambda: WooCommerceOrder.get_stats(args),
-			lambda: frappe.get_doc(DOCTYPE, order_name(SERVER, self.ids[0])),
+			lambda: frappe.get_doc(ORDER_DOCTYPE, order_name(SERVER, self.ids[0])),
 			lambda: sync_woocommerce_order(order_name(SERVER, self.ids[0])),
 		):
 			with self.assertRaises(frappe.PermissionError):
@@ -290,7 +293,7 @@ class TestWooCommerceOrderFromShop(FrappeTestCase):
 		frappe.flags.pop("woocommerce_orders_scheduled", None)
 		frappe.set_user(make_user("WooCommerce Order Sync User"))
 		self.assertEqual(len(WooCommerceOrder.get_list(self.list_args(page_length=3))), 3)
-		doc = frappe.get_doc(DOCTYPE, order_name(SERVER, self.ids[1]))
+		doc = frappe.get_doc(ORDER_DOCTYPE, order_name(SERVER, self.ids[1]))
 		run_onload(doc)
 		self.assertTrue(doc.get_onload().can_sync)
 		with patch("frappe.enqueue") as enqueue:
@@ -302,7 +305,7 @@ class TestWooCommerceOrderFromShop(FrappeTestCase):
 		frappe.clear_document_cache("WooCommerce Server", SERVER)
 		self.addCleanup(frappe.clear_document_cache, "WooCommerce Server", SERVER)
 		frappe.set_user(make_user("WooCommerce Order Sync User"))
-		doc = frappe.get_doc(DOCTYPE, order_name(SERVER, self.ids[2]))
+		doc = frappe.get_doc(ORDER_DOCTYPE, order_name(SERVER, self.ids[2]))
 		run_onload(doc)
 		self.assertFalse(doc.get_onload().can_sync)
 		with self.assertRaises(frappe.ValidationError), patch("frappe.enqueue") as enqueue:

@@ -24,6 +24,13 @@ from frappe.model.document import Document
 from frappe.utils import cint, flt, get_system_timezone
 from frappe.utils.data import get_timespan_date_range
 
+from woocommerce_fusion.constants import (
+	ORDER_DOCTYPE,
+	ORDER_ITEM_DOCTYPE,
+	ORDER_SYNC_DOCTYPE,
+	SERVER_DOCTYPE,
+	order_sync_name,
+)
 from woocommerce_fusion.engine.client import MAX_PER_PAGE, WooCommerceClient
 from woocommerce_fusion.engine.errors import FusionError
 from woocommerce_fusion.engine.timeutil import parse_gmt
@@ -33,9 +40,6 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order_sync.woocom
 	queue_order_sync,
 )
 
-DOCTYPE = "WooCommerce Order"
-SERVER_DOCTYPE = "WooCommerce Server"
-ORDER_SYNC = "WooCommerce Order Sync"
 NAME_SEPARATOR = "~"
 
 # List fields -> the API's orderby values.
@@ -60,9 +64,9 @@ SEARCH_FIELDS = ("customer_name", "billing_email", "transaction_id")
 
 class WooCommerceOrder(Document):
 	def load_from_db(self) -> None:
-		frappe.has_permission(DOCTYPE, "read", throw=True)
+		frappe.has_permission(ORDER_DOCTYPE, "read", throw=True)
 		server, woocommerce_id = split_name(self.name)
-		client = _from_shop(lambda: get_client(server, reference=(DOCTYPE, self.name)))
+		client = _from_shop(lambda: get_client(server, reference=(ORDER_DOCTYPE, self.name)))
 		order = _from_shop(lambda: client.get(f"orders/{woocommerce_id}"))
 		row = to_row(server, order, get_system_timezone())
 		row.update(linked_records([row]).get(row["name"], {}))
@@ -83,7 +87,7 @@ class WooCommerceOrder(Document):
 
 	@staticmethod
 	def get_list(args: dict[str, Any]) -> list[dict[str, Any]]:
-		frappe.has_permission(DOCTYPE, "read", throw=True)
+		frappe.has_permission(ORDER_DOCTYPE, "read", throw=True)
 		# The sidebar's group-by counts ask for aggregates the shop cannot give.
 		if args.get("group_by"):
 			return []
@@ -105,7 +109,7 @@ class WooCommerceOrder(Document):
 
 	@staticmethod
 	def get_count(args: dict[str, Any]) -> int:
-		frappe.has_permission(DOCTYPE, "read", throw=True)
+		frappe.has_permission(ORDER_DOCTYPE, "read", throw=True)
 		query = build_query(args.get("filters"), get_system_timezone())
 		servers = query.servers if query.servers is not None else enabled_servers()
 		return sum(count_orders(_client(server), query.params) for server in servers)
@@ -113,7 +117,7 @@ class WooCommerceOrder(Document):
 	@staticmethod
 	def get_stats(args: dict[str, Any]) -> dict[str, list]:
 		"""The sidebar's tag counts: orders in the shop carry no ERPNext tags."""
-		frappe.has_permission(DOCTYPE, "read", throw=True)
+		frappe.has_permission(ORDER_DOCTYPE, "read", throw=True)
 		return {}
 
 
@@ -141,7 +145,7 @@ def to_row(server: str, order: dict[str, Any], time_zone: str) -> dict[str, Any]
 	created = system_time(order.get("date_created_gmt"), time_zone)
 	modified = system_time(order.get("date_modified_gmt"), time_zone) or created
 	return {
-		"doctype": DOCTYPE,
+		"doctype": ORDER_DOCTYPE,
 		"name": order_name(server, order["id"]),
 		"docstatus": 0,
 		"creation": created,
@@ -166,7 +170,7 @@ def to_row(server: str, order: dict[str, Any], time_zone: str) -> dict[str, Any]
 
 def line_row(line: dict[str, Any]) -> dict[str, Any]:
 	return {
-		"doctype": "WooCommerce Order Item",
+		"doctype": ORDER_ITEM_DOCTYPE,
 		"line_id": cint(line.get("id")),
 		"product_id": cint(line.get("product_id")),
 		"variation_id": cint(line.get("variation_id")),
@@ -181,11 +185,13 @@ def line_row(line: dict[str, Any]) -> dict[str, Any]:
 
 def linked_records(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 	"""The sync row and Sales Order of each listed order, in one query."""
-	by_sync_name = {f"{row['woocommerce_server']}-{row['woocommerce_id']}": row["name"] for row in rows}
+	by_sync_name = {
+		order_sync_name(row["woocommerce_server"], row["woocommerce_id"]): row["name"] for row in rows
+	}
 	if not by_sync_name:
 		return {}
 	found = frappe.get_all(
-		ORDER_SYNC,
+		ORDER_SYNC_DOCTYPE,
 		filters={"name": ("in", list(by_sync_name))},
 		fields=["name", "status", "sales_order"],
 	)
@@ -218,7 +224,7 @@ def raise_read_only() -> None:
 
 @dataclass
 class OrderQuery:
-	# None: every enabled webshop.
+	# None: every enabled server.
 	servers: list[str] | None = None
 	params: dict[str, Any] = field(default_factory=dict)
 
@@ -269,7 +275,7 @@ def build_query(filters: Any, time_zone: str) -> OrderQuery:
 		else:
 			frappe.throw(
 				_("WooCommerce Orders cannot be filtered by {0} {1}.").format(
-					_(frappe.get_meta(DOCTYPE).get_label(fieldname)), operator
+					_(frappe.get_meta(ORDER_DOCTYPE).get_label(fieldname)), operator
 				),
 				title=_("Filter not supported"),
 			)
@@ -437,6 +443,6 @@ def _from_shop(call: Callable[[], Any]) -> Any:
 @frappe.whitelist()
 def sync_woocommerce_order(name: str) -> dict:
 	"""Actions > "Sync this Order with ERPNext": queue the order's sync (see WooCommerce Order Sync)."""
-	frappe.has_permission(DOCTYPE, "read", throw=True)
+	frappe.has_permission(ORDER_DOCTYPE, "read", throw=True)
 	server, woocommerce_id = split_name(name)
 	return queue_order_sync(server, woocommerce_id)

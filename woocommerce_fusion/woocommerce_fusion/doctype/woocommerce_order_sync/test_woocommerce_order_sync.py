@@ -17,14 +17,16 @@ from frappe.desk.form.load import run_onload
 from frappe.tests.utils import FrappeTestCase
 from rq.job import JobStatus
 
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, order_sync_name
+from woocommerce_fusion.constants import SYNC_ACTION_DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.engine.pipeline import Status
 from woocommerce_fusion.erp.sales_order_hooks import sync_sales_order
-from woocommerce_fusion.erp.test_adapter import PRICE_LIST, VAT_7, VAT_19, load_order, make_fixtures
-from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.runs import State, SyncType
 from woocommerce_fusion.runs.queue import create_sync_action, run_sync_action
 from woocommerce_fusion.runs.switches import own_sync
 from woocommerce_fusion.tasks.order_sync import ONE_ORDER_TIMEOUT
+from woocommerce_fusion.testing.bench_fixtures import make_server, remove_orders
+from woocommerce_fusion.testing.order_cases import load_order
 from woocommerce_fusion.testing.shop import TestShop
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order.woocommerce_order import (
 	order_name,
@@ -34,13 +36,13 @@ from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order_sync.woocom
 	sync_now,
 )
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.test_woocommerce_sync_action import (
-	ABBR,
 	clear_actions,
-	make_server,
 	make_user,
 )
 
-DOCTYPE = "WooCommerce Order Sync"
+# ERPNext's test records the servers of make_server link: "_Test Company 2", its group and territory.
+test_dependencies = ["Company", "Customer Group", "Territory"]
+
 SHOP_SERVER = "_Test WooCommerce Order Sync Shop"
 HOOK_SERVER = "_Test WooCommerce Order Sync Hooks"
 ORDER_SYNC_USER = "WooCommerce Order Sync User"
@@ -69,15 +71,6 @@ def set_order_sync(server: str, **values) -> None:
 	frappe.clear_document_cache("WooCommerce Server", server)
 
 
-def remove_shop_orders(server: str) -> None:
-	for so in frappe.get_all("Sales Order", {"woocommerce_server": server}, ["name", "docstatus"]):
-		if so.docstatus == 1:
-			frappe.get_doc("Sales Order", so.name).cancel()
-		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
-	frappe.db.delete(DOCTYPE, {"woocommerce_server": server})
-	clear_actions(server)
-
-
 class TestOrderSyncWithShop(FrappeTestCase):
 	"""Sync this Order: the shop's order becomes a Sales Order and the row says so."""
 
@@ -85,25 +78,16 @@ class TestOrderSyncWithShop(FrappeTestCase):
 	def setUpClass(cls) -> None:
 		super().setUpClass()
 		cls.shop = TestShop().start()
-		make_fixtures()
-		make_server(
-			SHOP_SERVER,
-			url=cls.shop.url,
-			selling_price_list=PRICE_LIST,
-			tax_accounts=[
-				{"woocommerce_tax_rate_id": 1, "account": VAT_19},
-				{"woocommerce_tax_rate_id": 2, "account": VAT_7},
-			],
-			shipping_charges_account=f"Freight and Forwarding Charges - {ABBR}",
-			fee_account=f"Miscellaneous Expenses - {ABBR}",
-		)
-		remove_shop_orders(SHOP_SERVER)
+		make_server(SHOP_SERVER, url=cls.shop.url)
+		remove_orders(SHOP_SERVER)
+		clear_actions(SHOP_SERVER)
 		frappe.db.commit()
 
 	@classmethod
 	def tearDownClass(cls) -> None:
 		frappe.set_user("Administrator")
-		remove_shop_orders(SHOP_SERVER)
+		remove_orders(SHOP_SERVER)
+		clear_actions(SHOP_SERVER)
 		frappe.db.commit()
 		cls.shop.stop()
 		super().tearDownClass()
@@ -129,7 +113,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 			(run.state, run.sync_type, run.reference), (State.COMPLETED, SyncType.ONE_ORDER, str(order_id))
 		)
 		self.assertEqual((run.fetched, run.created), (1, 1))
-		row = frappe.get_doc(DOCTYPE, f"{SHOP_SERVER}-{order_id}")
+		row = frappe.get_doc(ORDER_SYNC_DOCTYPE, order_sync_name(SHOP_SERVER, order_id))
 		self.assertEqual(row.status, Status.SALES_ORDER_CREATED)
 		self.assertEqual(frappe.db.get_value("Sales Order", row.sales_order, "woocommerce_id"), str(order_id))
 
@@ -148,7 +132,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		sync_at_once(SHOP_SERVER, order_id)
 		self.shop.reset_counts()
 		with patch("frappe.enqueue") as enqueue:
-			result = sync_now(f"{SHOP_SERVER}-{order_id}")
+			result = sync_now(order_sync_name(SHOP_SERVER, order_id))
 
 		# Nothing was asked of the shop in the request; the action waits for its job.
 		self.assertEqual(self.shop.requests, [])
@@ -169,7 +153,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		order_id = self.add_order("cod_unpaid")
 		sync_at_once(SHOP_SERVER, order_id)
 		with patch("frappe.enqueue") as enqueue:
-			first = sync_now(f"{SHOP_SERVER}-{order_id}")
+			first = sync_now(order_sync_name(SHOP_SERVER, order_id))
 		# The next click is another request, and the first job now waits in the queue.
 		frappe.flags.pop("woocommerce_orders_scheduled", None)
 		waiting = SimpleNamespace(get_status=lambda: JobStatus.QUEUED)
@@ -177,7 +161,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 			patch("woocommerce_fusion.tasks.order_sync.get_job", return_value=waiting),
 			patch("frappe.enqueue") as again,
 		):
-			second = sync_now(f"{SHOP_SERVER}-{order_id}")
+			second = sync_now(order_sync_name(SHOP_SERVER, order_id))
 		self.assertEqual(second["name"], first["name"])
 		again.assert_not_called()
 		self.assertEqual(enqueue.call_count, 1)
@@ -194,7 +178,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		order_id = self.shop.add_order(order)
 		action = frappe.get_doc(SYNC_ACTION, sync_at_once(SHOP_SERVER, order_id))
 		self.assertEqual((action.state, action.failed), (State.FAILED, 1))
-		row = frappe.get_doc(DOCTYPE, f"{SHOP_SERVER}-{order_id}")
+		row = frappe.get_doc(ORDER_SYNC_DOCTYPE, order_sync_name(SHOP_SERVER, order_id))
 		self.assertEqual(row.status, Status.FAILED)
 		self.assertIn(row.error.splitlines()[0], action.error)
 
@@ -203,7 +187,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		sync_at_once(SHOP_SERVER, order_id)
 		frappe.set_user(make_user())
 		with self.assertRaises(frappe.PermissionError), patch("frappe.enqueue") as enqueue:
-			sync_now(f"{SHOP_SERVER}-{order_id}")
+			sync_now(order_sync_name(SHOP_SERVER, order_id))
 		enqueue.assert_not_called()
 
 	def test_order_sync_user_syncs_an_order_but_cannot_open_its_server(self):
@@ -221,7 +205,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		self.assertEqual((run.state, run.created), (State.COMPLETED, 1), run.error)
 		self.assertEqual(run.owner, user)
 
-		row = frappe.get_doc(DOCTYPE, f"{SHOP_SERVER}-{order_id}")
+		row = frappe.get_doc(ORDER_SYNC_DOCTYPE, order_sync_name(SHOP_SERVER, order_id))
 		self.assertTrue(row.has_permission("write"))
 		run_onload(row)
 		self.assertTrue(row.get_onload().can_sync)
@@ -253,7 +237,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		).insert(ignore_permissions=True)
 		self.addCleanup(frappe.clear_cache, user=user)
 		frappe.set_user(user)
-		row = frappe.get_doc(DOCTYPE, f"{SHOP_SERVER}-{order_id}")
+		row = frappe.get_doc(ORDER_SYNC_DOCTYPE, order_sync_name(SHOP_SERVER, order_id))
 		run_onload(row)
 		self.assertFalse(row.get_onload().can_sync)
 		with self.assertRaises(frappe.PermissionError), patch("frappe.enqueue") as enqueue:

@@ -19,13 +19,16 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint
 
-from woocommerce_fusion.erp.order_records import ORDER_SYNC_DOCTYPE, order_sync_name
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, order_sync_name
 from woocommerce_fusion.runs.queue import summary
 from woocommerce_fusion.runs.switches import check_order_sync_enabled, order_sync_enabled
 from woocommerce_fusion.tasks.order_sync import enqueue_one_order
 
 
 class WooCommerceOrderSync(Document):
+	def autoname(self) -> None:
+		self.name = order_sync_name(self.woocommerce_server, cint(self.woocommerce_id))
+
 	def onload(self) -> None:
 		self.set_onload("order_sync_enabled", order_sync_enabled(self.woocommerce_server))
 		self.set_onload("can_sync", may_sync(self.woocommerce_server, self.woocommerce_id))

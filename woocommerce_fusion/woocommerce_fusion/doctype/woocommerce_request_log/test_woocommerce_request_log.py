@@ -8,9 +8,9 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, now_datetime
 from frappe.utils.background_jobs import execute_job
 
+from woocommerce_fusion.constants import REQUEST_LOG_DOCTYPE
 from woocommerce_fusion.engine.client import Exchange
 from woocommerce_fusion.erp.request_log import (
-	LOG_DOCTYPE,
 	MAX_BODY_BYTES,
 	make_exchange_logger,
 )
@@ -77,7 +77,7 @@ def call_then_fail(marker: str) -> None:
 
 
 def rows_for(marker: str) -> list[dict]:
-	return frappe.get_all(LOG_DOCTYPE, filters={"endpoint": ("like", f"%{marker}%")}, fields=["*"])
+	return frappe.get_all(REQUEST_LOG_DOCTYPE, filters={"endpoint": ("like", f"%{marker}%")}, fields=["*"])
 
 
 class TestWooCommerceRequestLog(FrappeTestCase):
@@ -87,7 +87,7 @@ class TestWooCommerceRequestLog(FrappeTestCase):
 	def tearDown(self):
 		# Rows are committed on their own connection; nothing of the test may stay behind.
 		frappe.db.rollback()
-		frappe.db.delete(LOG_DOCTYPE, {"server": SERVER})
+		frappe.db.delete(REQUEST_LOG_DOCTYPE, {"server": SERVER})
 		frappe.db.delete("Error Log", {"method": f"{__name__}.call_then_fail"})
 		frappe.db.commit()
 
@@ -146,7 +146,7 @@ class TestWooCommerceRequestLog(FrappeTestCase):
 		for label, (succeeded, days) in ages.items():
 			doc = frappe.get_doc(
 				{
-					"doctype": LOG_DOCTYPE,
+					"doctype": REQUEST_LOG_DOCTYPE,
 					"server": SERVER,
 					"method": "GET",
 					"endpoint": f"/{self.marker}/{label}",
@@ -154,11 +154,15 @@ class TestWooCommerceRequestLog(FrappeTestCase):
 				}
 			).insert(ignore_permissions=True, ignore_links=True)
 			frappe.db.set_value(
-				LOG_DOCTYPE, doc.name, "creation", add_days(now_datetime(), -days), update_modified=False
+				REQUEST_LOG_DOCTYPE,
+				doc.name,
+				"creation",
+				add_days(now_datetime(), -days),
+				update_modified=False,
 			)
 			names[label] = doc.name
 
 		WooCommerceRequestLog.clear_old_logs(days=30)
 
-		kept = {label for label, name in names.items() if frappe.db.exists(LOG_DOCTYPE, name)}
+		kept = {label for label, name in names.items() if frappe.db.exists(REQUEST_LOG_DOCTYPE, name)}
 		self.assertEqual(kept, {"ok-10", "failed-40"})

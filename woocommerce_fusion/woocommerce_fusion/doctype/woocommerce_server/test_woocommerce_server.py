@@ -12,34 +12,21 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_system_timezone, now_datetime, today
 
 from woocommerce_fusion.erp.connection import get_client, get_settings
-from woocommerce_fusion.testing.shop import TestShop
+from woocommerce_fusion.testing.bench_fixtures import COMPANY, make_server
+from woocommerce_fusion.testing.shop import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, TestShop
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_server.woocommerce_server import (
 	describe_timezone,
 	normalise_shop_url,
 	test_connection,
 )
 
-TEST_COMPANY = "_Test Company"
-CONSUMER_KEY = "ck_" + "1" * 40
-CONSUMER_SECRET = "cs_" + "2" * 40
+# ERPNext's test records the servers of make_server link: "_Test Company 2", its group and territory.
+test_dependencies = ["Company", "Customer Group", "Territory"]
+
+SERVER = "_Test WooCommerce Server"
+SHOP_URL = "https://shop.example.com"
 # An oauth_* value that was not replaced by [redacted].
 OAUTH_VALUE = re.compile(r"oauth_(?:consumer_key|signature|nonce)[\"']?\s*[:=]\s*[\"']?(?!\[redacted\])\w")
-
-
-def make_server(title: str = "_Test WooCommerce Server", **values):
-	return frappe.get_doc(
-		{
-			"doctype": "WooCommerce Server",
-			"title": title,
-			"woocommerce_server_url": "https://shop.example.com/",
-			"consumer_key": CONSUMER_KEY,
-			"consumer_secret": CONSUMER_SECRET,
-			"company": TEST_COMPANY,
-			# Otherwise the user's default warehouse is filled in, which is another company's.
-			"default_warehouse": "_Test Warehouse - _TC",
-			**values,
-		}
-	).insert()
 
 
 class TestWooCommerceServer(FrappeTestCase):
@@ -73,14 +60,14 @@ class TestWooCommerceServer(FrappeTestCase):
 				normalise_shop_url(url)
 
 	def test_url_is_normalised_on_save(self):
-		server = make_server(woocommerce_server_url="https://shop.example.com/wp-admin/")
+		server = make_server(SERVER, "https://shop.example.com/wp-admin/")
 		self.assertEqual(
 			frappe.db.get_value("WooCommerce Server", server.name, "woocommerce_server_url"),
 			"https://shop.example.com",
 		)
 
 	def test_keys_are_not_stored_in_plain_text(self):
-		server = make_server(webhook_secret="whsec-plain-text-check")
+		server = make_server(SERVER, webhook_secret="whsec-plain-text-check")
 		row = frappe.db.sql("select * from `tabWooCommerce Server` where name=%s", server.name, as_dict=True)[
 			0
 		]
@@ -88,14 +75,14 @@ class TestWooCommerceServer(FrappeTestCase):
 			"select password from `__Auth` where doctype=%s and name=%s", ("WooCommerce Server", server.name)
 		)
 		stored = repr(row) + repr(auth)
-		for secret in (CONSUMER_KEY, CONSUMER_SECRET, "whsec-plain-text-check"):
+		for secret in (DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, "whsec-plain-text-check"):
 			self.assertNotIn(secret, stored)
 		self.assertEqual(len(auth), 3)
 		server.reload()
-		self.assertEqual(server.get_password("consumer_secret"), CONSUMER_SECRET)
+		self.assertEqual(server.get_password("consumer_secret"), DEFAULT_CONSUMER_SECRET)
 
 	def test_new_webhook_secret(self):
-		server = make_server()
+		server = make_server(SERVER)
 		server.set_new_webhook_secret()
 		first = server.get_password("webhook_secret")
 		server.set_new_webhook_secret()
@@ -103,30 +90,32 @@ class TestWooCommerceServer(FrappeTestCase):
 		self.assertNotEqual(server.get_password("webhook_secret"), first)
 
 	def test_tax_rate_mapped_twice_is_refused(self):
-		account = frappe.db.get_value("Account", {"company": TEST_COMPANY, "is_group": 0}, "name")
+		account = frappe.db.get_value("Account", {"company": COMPANY, "is_group": 0}, "name")
 		rows = [{"woocommerce_tax_rate_id": 1, "account": account}] * 2
 		with self.assertRaises(frappe.ValidationError):
-			make_server(tax_accounts=rows)
+			make_server(SERVER, tax_accounts=rows)
 
 	def test_account_of_another_company_is_refused(self):
-		account = frappe.db.get_value("Account", {"company": ("!=", TEST_COMPANY), "is_group": 0}, "name")
+		account = frappe.db.get_value("Account", {"company": ("!=", COMPANY), "is_group": 0}, "name")
 		with self.assertRaises(frappe.ValidationError):
-			make_server(fee_account=account)
+			make_server(SERVER, fee_account=account)
 
 	def test_settings(self):
-		account = frappe.db.get_value("Account", {"company": TEST_COMPANY, "is_group": 0}, "name")
+		account = frappe.db.get_value("Account", {"company": COMPANY, "is_group": 0}, "name")
 		server = make_server(
+			SERVER,
+			SHOP_URL,
 			tax_accounts=[{"woocommerce_tax_rate_id": 7, "account": account}],
 			last_synchronised_on="2026-11-01 10:00:00",
 			enable_order_sync=1,
 			delivery_lead_time=3,
 		)
 		settings = get_settings(server.name)
-		self.assertEqual(settings.url, "https://shop.example.com")
-		self.assertEqual(settings.consumer_secret, CONSUMER_SECRET)
+		self.assertEqual(settings.url, SHOP_URL)
+		self.assertEqual(settings.consumer_secret, DEFAULT_CONSUMER_SECRET)
 		self.assertEqual(settings.tax_accounts, {7: account})
 		self.assertEqual(
-			settings.company_currency, frappe.db.get_value("Company", TEST_COMPANY, "default_currency")
+			settings.company_currency, frappe.db.get_value("Company", COMPANY, "default_currency")
 		)
 		# Stored in system time like every Datetime; the engine gets it in UTC.
 		system = datetime(2026, 11, 1, 10, 0, tzinfo=ZoneInfo(get_system_timezone()))
@@ -137,6 +126,7 @@ class TestWooCommerceServer(FrappeTestCase):
 
 	def test_order_sync_starts_on_a_day_that_the_settings_give_as_its_start_in_utc(self):
 		server = make_server(
+			SERVER,
 			last_synchronised_on="2026-11-01 10:00:00",
 			shop_synchronised_on="2026-11-01 09:40:00",
 			enable_order_sync=1,
@@ -150,7 +140,7 @@ class TestWooCommerceServer(FrappeTestCase):
 		self.assertEqual(settings.shop_synchronised_on, system.astimezone(timezone.utc))
 
 	def test_order_sync_switched_on_without_a_start_day_starts_today(self):
-		server = make_server()
+		server = make_server(SERVER, enable_order_sync=0)
 		self.assertFalse(server.synchronise_orders_from)
 		server.enable_order_sync = 1
 		server.save()
@@ -159,25 +149,25 @@ class TestWooCommerceServer(FrappeTestCase):
 		self.assertEqual(str(new.synchronise_orders_from), today())
 
 	def test_start_day_cannot_be_cleared_while_order_sync_is_on(self):
-		server = make_server(enable_order_sync=1, synchronise_orders_from="2026-10-15")
+		server = make_server(SERVER, enable_order_sync=1, synchronise_orders_from="2026-10-15")
 		server.synchronise_orders_from = None
 		with self.assertRaises(frappe.ValidationError):
 			server.save()
 
 	def test_client(self):
-		server = make_server(verify_ssl=0, request_timeout=12)
+		server = make_server(SERVER, SHOP_URL, verify_ssl=0, request_timeout=12)
 		client = get_client(server.name)
-		self.assertEqual(client.url, "https://shop.example.com")
-		self.assertEqual((client.consumer_key, client.consumer_secret), (CONSUMER_KEY, CONSUMER_SECRET))
+		self.assertEqual(client.url, SHOP_URL)
+		self.assertEqual(
+			(client.consumer_key, client.consumer_secret), (DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET)
+		)
 		self.assertFalse(client.verify_ssl)
 		self.assertEqual(client.timeout, 12)
 		self.assertIsNotNone(client.on_exchange)
 
 	def test_connection_failure_explains_itself(self):
 		# Nothing listens on the discard port: the call fails the way a down shop does.
-		server = make_server(
-			title="_Test WooCommerce Server Down", woocommerce_server_url="http://127.0.0.1:9"
-		)
+		server = make_server("_Test WooCommerce Server Down", "http://127.0.0.1:9")
 		try:
 			result = test_connection(server.name)
 			self.assertFalse(result["ok"])
@@ -197,8 +187,8 @@ class TestWooCommerceServer(FrappeTestCase):
 	def test_connection_to_the_test_shop_shows_version_and_timezone(self):
 		with TestShop(timezone="America/New_York").start() as shop:
 			server = make_server(
-				title="_Test WooCommerce Server Up",
-				woocommerce_server_url=shop.url,
+				"_Test WooCommerce Server Up",
+				shop.url,
 				consumer_key=shop.consumer_key,
 				consumer_secret=shop.consumer_secret,
 				request_log_level="All",
@@ -240,7 +230,14 @@ class TestWooCommerceServer(FrappeTestCase):
 		with TestShop().start() as shop:
 			cases = (
 				# (case, Shop URL, key, secret, fault to inject, expected kind)
-				("refused", "http://127.0.0.1:9", CONSUMER_KEY, CONSUMER_SECRET, None, "unavailable"),
+				(
+					"refused",
+					"http://127.0.0.1:9",
+					DEFAULT_CONSUMER_KEY,
+					DEFAULT_CONSUMER_SECRET,
+					None,
+					"unavailable",
+				),
 				("redirect", shop.url, shop.consumer_key, shop.consumer_secret, ("301", {}), "redirect"),
 				(
 					"rate limited",
@@ -258,8 +255,8 @@ class TestWooCommerceServer(FrappeTestCase):
 					with self.subTest(case):
 						started = now_datetime()
 						server = make_server(
-							title=f"_Test WooCommerce Server Secrets {number}",
-							woocommerce_server_url=url,
+							f"_Test WooCommerce Server Secrets {number}",
+							url,
 							consumer_key=key,
 							consumer_secret=secret,
 							request_log_level="All",

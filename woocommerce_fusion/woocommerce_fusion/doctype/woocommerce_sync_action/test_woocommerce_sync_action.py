@@ -28,43 +28,17 @@ from woocommerce_fusion.runs.queue import (
 )
 from woocommerce_fusion.runs.switches import order_sync_enabled
 from woocommerce_fusion.tasks import order_sync
-from woocommerce_fusion.testing.shop import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
+from woocommerce_fusion.testing.bench_fixtures import make_server
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
 	synchronize_now,
 )
 
+# ERPNext's test records the servers of make_server link: "_Test Company 2", its group and territory.
+test_dependencies = ["Company", "Customer Group", "Territory"]
+
 SERVER = "_Test WooCommerce Sync"
 OTHER_SERVER = "_Test WooCommerce Sync Other"
-COMPANY = "_Test Company 2"
-ABBR = "_TC2"
 TEST_USER = "wcf-no-roles@example.com"
-
-
-def make_server(title: str, url: str = "http://127.0.0.1:9", **values) -> str:
-	"""A WooCommerce Server for tests; the keys are the test shop's unless given."""
-	if frappe.db.exists("WooCommerce Server", title):
-		doc = frappe.get_doc("WooCommerce Server", title)
-	else:
-		doc = frappe.new_doc("WooCommerce Server")
-		doc.title = title
-	doc.update(
-		{
-			"woocommerce_server_url": url,
-			"company": COMPANY,
-			# Set, or Frappe fills in the user's default warehouse of another company.
-			"default_warehouse": f"Stores - {ABBR}",
-			"enabled": 1,
-			"enable_order_sync": 1,
-			"request_timeout": 10,
-			"consumer_key": DEFAULT_CONSUMER_KEY,
-			"consumer_secret": DEFAULT_CONSUMER_SECRET,
-			"last_synchronised_on": None,
-			"shop_synchronised_on": None,
-			**values,
-		}
-	)
-	doc.save(ignore_permissions=True)
-	return doc.name
 
 
 def clear_actions(*servers: str) -> None:

@@ -12,11 +12,18 @@ frappe.ui.form.on("WooCommerce Sync Action", {
 		}
 		if (frm.doc.sync_type === "One order" && frm.doc.reference) {
 			frm.add_custom_button(__("Open Order Sync"), () => {
-				frappe.set_route(
-					"Form",
-					"WooCommerce Order Sync",
-					[frm.doc.woocommerce_server, frm.doc.reference].join("-")
-				);
+				// The row's name is the server's to make; look the row up by its order.
+				const order = {
+					woocommerce_server: frm.doc.woocommerce_server,
+					woocommerce_id: frm.doc.reference,
+				};
+				frappe.db.get_value("WooCommerce Order Sync", order, "name").then(({ message }) => {
+					if (message && message.name) {
+						frappe.set_route("Form", "WooCommerce Order Sync", message.name);
+					} else {
+						frappe.set_route("List", "WooCommerce Order Sync", order);
+					}
+				});
 			});
 		}
 	},

@@ -1,0 +1,25 @@
+"""Names the app's modules share: its doctypes and the name of an order's WooCommerce Order Sync row.
+
+Plain Python with no Frappe import, so the engine and the test shop's side may use it too.
+"""
+
+from __future__ import annotations
+
+SERVER_DOCTYPE = "WooCommerce Server"
+ORDER_DOCTYPE = "WooCommerce Order"
+ORDER_ITEM_DOCTYPE = "WooCommerce Order Item"
+ORDER_SYNC_DOCTYPE = "WooCommerce Order Sync"
+SYNC_ACTION_DOCTYPE = "WooCommerce Sync Action"
+REQUEST_LOG_DOCTYPE = "WooCommerce Request Log"
+ITEM_SERVER_DOCTYPE = "WooCommerce Item Server"
+
+
+def order_sync_name(server: str, woocommerce_id: int) -> str:
+	"""The name of the order's WooCommerce Order Sync row: the primary key makes (server, order id)
+	unique, so two workers meeting a new order cannot both create its row."""
+	return f"{server}-{int(woocommerce_id)}"
+
+
+def order_sync_name_sql(server_column: str, id_column: str) -> str:
+	"""order_sync_name as a SQL expression over two columns, for a key lookup inside a query."""
+	return f"concat({server_column}, '-', {id_column})"
