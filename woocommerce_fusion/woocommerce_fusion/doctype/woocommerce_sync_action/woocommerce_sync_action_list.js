@@ -80,7 +80,7 @@ function synchronize_now(listview) {
 				fieldtype: "Check",
 				label: __("Synchronize all"),
 				description: __(
-					"Ignore the last synchronisation date and fetch everything anew. Takes longer."
+					"Fetch every order created since the server's start day, not only the changed ones. Takes longer."
 				),
 			},
 		],
