@@ -171,19 +171,25 @@ class ManualClock:
 		return self.current
 
 
+# The company side of a server with every tax rate of the sample orders mapped.
+MAPPED_ACCOUNTS: dict[str, Any] = dict(
+	company="Test Co",
+	company_currency="EUR",
+	warehouse="Stores - TC",
+	tax_accounts={1: "VAT 19% - TC", 2: "VAT 7% - TC"},
+	shipping_account="Shipping - TC",
+	fee_account="Fees - TC",
+)
+
+
 def sync_settings(shop: TestShop, **overrides: Any) -> ServerSettings:
-	"""A server with every tax rate of the sample orders mapped."""
+	"""A server for the test shop with every tax rate mapped."""
 	values: dict[str, Any] = dict(
 		name="shop1",
 		url=shop.url,
 		consumer_key=shop.consumer_key,
 		consumer_secret=shop.consumer_secret,
-		company="Test Co",
-		company_currency="EUR",
-		warehouse="Stores - TC",
-		tax_accounts={1: "VAT 19% - TC", 2: "VAT 7% - TC"},
-		shipping_account="Shipping - TC",
-		fee_account="Fees - TC",
+		**MAPPED_ACCOUNTS,
 	)
 	values.update(overrides)
 	return ServerSettings(**values)

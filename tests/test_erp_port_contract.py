@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
+from conftest import MAPPED_ACCOUNTS
+
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.testing.erp_contract import ErpContract
@@ -36,16 +38,7 @@ class TestErpFakeContract(ErpContract, unittest.TestCase):
 		return self.fake
 
 	def settings(self) -> ServerSettings:
-		return ServerSettings(
-			name="contract-shop",
-			url="http://shop.example.com",
-			company="Test Co",
-			company_currency="EUR",
-			warehouse="Stores - TC",
-			tax_accounts={1: "VAT 19% - TC", 2: "VAT 7% - TC"},
-			shipping_account="Shipping - TC",
-			fee_account="Fees - TC",
-		)
+		return ServerSettings(name="contract-shop", url="http://shop.example.com", **MAPPED_ACCOUNTS)
 
 	def run_as_worker(self, fn: Callable[[ErpPort], T]) -> T:
 		# The fake keeps one transaction per thread, so this thread is the other worker.
