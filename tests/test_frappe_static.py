@@ -374,9 +374,12 @@ def test_workspace(path):
 	assert check_workspace(data, known_doctypes()) == []
 
 
-def test_request_log_is_cleared_by_log_settings():
+@pytest.mark.parametrize("doctype", ["WooCommerce Request Log", "WooCommerce Webhook Delivery"])
+def test_logs_are_cleared_by_log_settings(doctype):
 	"""Log Settings calls the controller's static clear_old_logs(days)."""
-	path, _data = our_doctypes()["WooCommerce Request Log"]
+	assert doctype in hooks_value("default_log_clearing_doctypes")
+	assert doctype in hooks_value("ignore_links_on_delete")
+	path, _data = our_doctypes()[doctype]
 	tree = ast.parse(path.with_suffix(".py").read_text())
 	(cls,) = [n for n in tree.body if isinstance(n, ast.ClassDef)]
 	(method,) = [n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "clear_old_logs"]
@@ -398,6 +401,19 @@ def test_order_sync_user_syncs_orders_but_never_sees_a_server():
 	assert permissions_of("WooCommerce Server", role) == []
 	(sync_action,) = permissions_of("WooCommerce Sync Action", role)
 	assert not (sync_action.get("create") or sync_action.get("write") or sync_action.get("delete"))
+
+
+def test_webhook_deliveries_are_read_only_rows():
+	"""Only the endpoint writes deliveries; the managers may clear them, the Order Sync User reads."""
+	data = our_doctypes()["WooCommerce Webhook Delivery"][1]
+	assert data["in_create"] == 1
+	assert all(df.get("read_only") for df in data["fields"] if "Break" not in df["fieldtype"])
+	for role in ("System Manager", "WooCommerce Manager"):
+		(perm,) = permissions_of("WooCommerce Webhook Delivery", role)
+		assert perm.get("read") and perm.get("delete")
+		assert not (perm.get("create") or perm.get("write"))
+	(reader,) = permissions_of("WooCommerce Webhook Delivery", "WooCommerce Order Sync User")
+	assert reader.get("read") and not (reader.get("create") or reader.get("write") or reader.get("delete"))
 
 
 def python_sources() -> str:

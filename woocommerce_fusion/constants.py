@@ -1,4 +1,5 @@
-"""Names the app's modules share: its doctypes and the name of an order's WooCommerce Order Sync row.
+"""Names the app's modules share: its doctypes and the names of an order's WooCommerce Order Sync row
+and of a webhook delivery.
 
 Plain Python with no Frappe import, so the engine and the test shop's side may use it too.
 """
@@ -12,6 +13,7 @@ ORDER_SYNC_DOCTYPE = "WooCommerce Order Sync"
 SYNC_ACTION_DOCTYPE = "WooCommerce Sync Action"
 REQUEST_LOG_DOCTYPE = "WooCommerce Request Log"
 ITEM_SERVER_DOCTYPE = "WooCommerce Item Server"
+WEBHOOK_DELIVERY_DOCTYPE = "WooCommerce Webhook Delivery"
 
 
 def order_sync_name(server: str, woocommerce_id: int) -> str:
@@ -23,3 +25,9 @@ def order_sync_name(server: str, woocommerce_id: int) -> str:
 def order_sync_name_sql(server_column: str, id_column: str) -> str:
 	"""order_sync_name as a SQL expression over two columns, for a key lookup inside a query."""
 	return f"concat({server_column}, '-', {id_column})"
+
+
+def webhook_delivery_name(server: str, delivery_id: str) -> str:
+	"""The name of a WooCommerce Webhook Delivery row: a replayed delivery id is a duplicate key,
+	so two workers receiving the same delivery cannot both store it."""
+	return f"{server}-{delivery_id}"

@@ -17,13 +17,13 @@ before_uninstall = "woocommerce_fusion.install.before_uninstall"
 
 # Log Settings
 # ------------
-# Successful requests are cleared after 30 days; failed ones are kept longer (see
-# WooCommerceRequestLog.clear_old_logs).
+# Successful requests and webhook deliveries are cleared after 30 days; failed ones are kept
+# longer (see WooCommerceRequestLog.clear_old_logs and WooCommerceWebhookDelivery.clear_old_logs).
 
-default_log_clearing_doctypes = {"WooCommerce Request Log": 30}
-# A request log row names the run and the document it was made for; neither should become
-# undeletable because a log row points at it.
-ignore_links_on_delete = ["WooCommerce Request Log"]
+default_log_clearing_doctypes = {"WooCommerce Request Log": 30, "WooCommerce Webhook Delivery": 30}
+# A request log row names the run and the document it was made for, a delivery its server and
+# order row; none of them should become undeletable because a log row points at it.
+ignore_links_on_delete = ["WooCommerce Request Log", "WooCommerce Webhook Delivery"]
 
 # Order sync
 # ----------
