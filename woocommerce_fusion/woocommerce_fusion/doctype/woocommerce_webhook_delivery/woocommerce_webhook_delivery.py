@@ -31,6 +31,9 @@ MIN_PROBLEM_RETENTION_DAYS = 90
 class WooCommerceWebhookDelivery(Document):
 	def autoname(self) -> None:
 		self.name = webhook_delivery_name(self.woocommerce_server, self.delivery_id)
+		if self.flags.replay:
+			# A replay is kept too, beside the delivery it repeats.
+			self.name += "-" + frappe.generate_hash(length=10)
 
 	@staticmethod
 	def clear_old_logs(days: int = 30) -> None:
