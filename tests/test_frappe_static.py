@@ -429,11 +429,12 @@ def test_every_server_switch_is_read_by_the_app():
 	assert [name for name in switches if f'"{name}"' not in sources and f".{name}" not in sources] == []
 
 
-def test_the_webhook_secret_stays_hidden_until_webhooks_exist():
+def test_the_webhook_secret_is_shown_but_never_typed():
 	fields = {df["fieldname"]: df for df in our_doctypes()["WooCommerce Server"][1]["fields"]}
 	assert fields["webhook_secret"]["fieldtype"] == "Password"
-	for name in ("webhooks_section", "webhook_secret", "generate_webhook_secret"):
-		assert fields[name].get("hidden") == 1, name
+	assert fields["webhook_secret"].get("read_only") == 1
+	for name in ("webhooks_section", "webhook_secret", "webhooks_html"):
+		assert not fields[name].get("hidden"), name
 
 
 def test_every_sync_type_offered_has_a_runner():

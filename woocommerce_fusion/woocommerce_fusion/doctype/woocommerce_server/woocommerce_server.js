@@ -29,8 +29,14 @@ frappe.ui.form.on("WooCommerce Server", {
 	},
 
 	refresh(frm) {
+		frm.get_field("webhooks_html").$wrapper.empty();
 		if (!frm.is_new()) {
 			frm.add_custom_button(__("Test Connection"), () => test_connection(frm));
+		}
+		// Only whoever may change the server (WooCommerce Manager, System Manager) sees the webhooks.
+		if (!frm.is_new() && frm.perm[0] && frm.perm[0].write) {
+			frm.add_custom_button(__("Register Webhooks"), () => register_webhooks(frm));
+			show_webhooks(frm);
 		}
 	},
 
@@ -89,4 +95,60 @@ function test_connection(frm) {
 				});
 			}
 		});
+}
+
+function register_webhooks(frm) {
+	if (frm.is_dirty()) {
+		frappe.msgprint(__("Save the WooCommerce Server first: the webhooks use the saved settings."));
+		return;
+	}
+	frappe
+		.call({
+			method: "woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_server.woocommerce_server.register_webhooks",
+			args: { server: frm.doc.name },
+			freeze: true,
+			freeze_message: __("Registering the webhooks in the shop..."),
+		})
+		.then(() => {
+			frappe.show_alert({ message: __("Webhooks registered"), indicator: "green" });
+			frm.reload_doc();
+		});
+}
+
+function show_webhooks(frm) {
+	const wrapper = frm.get_field("webhooks_html").$wrapper;
+	wrapper.html(`<p class="text-muted">${__("Asking the shop for its webhooks...")}</p>`);
+	frappe.call({ method: "woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_server.woocommerce_server.get_webhooks", args: { server: frm.doc.name } }).then(({ message }) => {
+		const escape = frappe.utils.escape_html;
+		const colours = { active: "green", paused: "orange", disabled: "red" };
+		let html = "";
+		if (message.error) {
+			html = `<p class="text-danger">${__("The shop could not be asked: {0}", [escape(message.error)])}</p>`;
+		} else if (!message.webhooks.length) {
+			html = `<p class="text-muted">${__("The shop has no webhooks for this server yet: click Register Webhooks.")}</p>`;
+		} else {
+			const rows = message.webhooks
+				.map(
+					(hook) => `<tr>
+						<td>${escape(String(hook.id))}</td>
+						<td>${escape(hook.topic || "")}</td>
+						<td><span class="indicator-pill ${colours[hook.status] || "gray"}">${escape(hook.status || "")}</span></td>
+						<td class="text-muted small">${escape(hook.delivery_url || "")}</td>
+					</tr>`
+				)
+				.join("");
+			html = `<table class="table table-bordered table-sm">
+				<thead><tr><th>${__("ID")}</th><th>${__("Topic")}</th><th>${__("Status")}</th><th>${__("Delivery URL")}</th></tr></thead>
+				<tbody>${rows}</tbody></table>`;
+			const broken = message.webhooks.some(
+				(hook) => hook.status !== "active" || hook.delivery_url !== message.delivery_url
+			);
+			if (broken && frm.doc.enable_order_sync) {
+				html += `<p class="text-warning">${__(
+					"A webhook is not active or delivers elsewhere: click Register Webhooks to repair it."
+				)}</p>`;
+			}
+		}
+		wrapper.html(html);
+	});
 }

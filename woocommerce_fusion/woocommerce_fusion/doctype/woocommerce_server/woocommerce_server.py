@@ -3,16 +3,22 @@
 
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import escape_html, formatdate, today
+from frappe.utils import escape_html, formatdate, get_url, today
 
+from woocommerce_fusion.constants import SERVER_DOCTYPE
+from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import FusionError, WooCommerceError
+from woocommerce_fusion.engine.intake import ORDER_TOPICS
 from woocommerce_fusion.erp.connection import get_client
 from woocommerce_fusion.erp.order_records import retry_after_settings_change
+from woocommerce_fusion.runs.switches import check_order_sync_enabled
+
+RECEIVE_PATH = "/api/method/woocommerce_fusion.webhooks.receive"
 
 # Path segments that belong to WordPress itself, never to the folder it is installed in: what
 # follows them is cut when someone pastes the address of the admin screen or of the API.
@@ -30,6 +36,27 @@ class WooCommerceServer(Document):
 	def on_update(self) -> None:
 		# A missing account or a wrong setting may be what the waiting orders failed on.
 		retry_after_settings_change(self.name)
+		self.follow_order_sync_switch()
+
+	def on_trash(self) -> None:
+		"""The shop's webhooks would keep delivering to a server that no longer exists."""
+		if self.get_password("webhook_secret", raise_exception=False):
+			try_on_shop(self.name, lambda client: remove_webhooks(client, self.name), _("deleted"))
+
+	def follow_order_sync_switch(self) -> None:
+		"""Order sync turned off pauses the shop's webhooks; turned on again, they are made active."""
+		if not (self.has_value_changed("enable_order_sync") or self.has_value_changed("enabled")):
+			return
+		if self.get_doc_before_save() is None or not self.get_password(
+			"webhook_secret", raise_exception=False
+		):
+			return
+		if self.enabled and self.enable_order_sync:
+			try_on_shop(self.name, lambda client: register(client, self), _("made active"))
+		else:
+			try_on_shop(
+				self.name, lambda client: set_webhook_status(client, self.name, "paused"), _("paused")
+			)
 
 	def validate_request_timeout(self) -> None:
 		if not 1 <= (self.request_timeout or 0) <= 600:
@@ -163,3 +190,111 @@ def describe_timezone(site_index: dict[str, Any]) -> str | None:
 	sign = "+" if hours >= 0 else "-"
 	whole, minutes = divmod(round(abs(hours) * 60), 60)
 	return f"UTC{sign}{whole:02d}:{minutes:02d}"
+
+
+# -- webhooks ------------------------------------------------------------------------------------
+
+
+def delivery_url(server: str) -> str:
+	"""Where the shop delivers: this site's endpoint, with the server in the query string."""
+	return get_url(RECEIVE_PATH) + "?server=" + quote(server, safe="")
+
+
+def webhook_name(server: str, topic: str) -> str:
+	return f"ERPNext {server}: {topic}"
+
+
+@frappe.whitelist(methods=["POST"])
+def register_webhooks(server: str) -> list[dict[str, Any]]:
+	"""Create or repair the shop's order webhooks, generating the secret first if there is none."""
+	doc = frappe.get_doc(SERVER_DOCTYPE, server)
+	doc.check_permission("write")
+	check_order_sync_enabled(server)
+	if not doc.get_password("webhook_secret", raise_exception=False):
+		doc.webhook_secret = secrets.token_urlsafe(32)
+		doc.save()
+	try:
+		register(get_client(server, reference=(SERVER_DOCTYPE, server)), doc)
+	except FusionError as error:
+		frappe.throw(f"{escape_html(str(error))}<br>{escape_html(_(error.suggested_fix))}")
+	return get_webhooks(server)["webhooks"]
+
+
+def register(client: WooCommerceClient, doc: Document) -> None:
+	"""One active webhook per order topic, found by its delivery URL or name and set right
+	(a PUT also re-activates one WooCommerce disabled after failed deliveries); extra copies go."""
+	url = delivery_url(doc.name)
+	secret = doc.get_password("webhook_secret")
+	ours = our_webhooks(client, doc.name)
+	for topic in ORDER_TOPICS:
+		body = {
+			"name": webhook_name(doc.name, topic),
+			"topic": topic,
+			"delivery_url": url,
+			"secret": secret,
+			"status": "active",
+		}
+		same = [hook for hook in ours if hook["topic"] == topic]
+		if same:
+			client.put(f"webhooks/{same[0]['id']}", body)
+		else:
+			client.post("webhooks", body)
+		for extra in same[1:]:
+			client.delete(f"webhooks/{extra['id']}", {"force": "true"})
+
+
+def our_webhooks(client: WooCommerceClient, server: str) -> list[dict[str, Any]]:
+	"""The shop's webhooks that deliver to this server: by URL, or by name after the site moved.
+	WooCommerce's search looks at names only, so the whole list is read."""
+	url = delivery_url(server)
+	names = {webhook_name(server, topic) for topic in ORDER_TOPICS}
+	return [
+		hook
+		for hook in client.iter_items("webhooks", {"per_page": 100})
+		if hook.get("delivery_url") == url or hook.get("name") in names
+	]
+
+
+def set_webhook_status(client: WooCommerceClient, server: str, status: str) -> None:
+	for hook in our_webhooks(client, server):
+		if hook.get("status") != status:
+			client.put(f"webhooks/{hook['id']}", {"status": status})
+
+
+def remove_webhooks(client: WooCommerceClient, server: str) -> None:
+	for hook in our_webhooks(client, server):
+		client.delete(f"webhooks/{hook['id']}", {"force": "true"})
+
+
+def try_on_shop(server: str, action: Any, done: str) -> None:
+	"""Change the shop's webhooks along with the server; a shop that cannot be reached does not
+	stop the change in ERPNext, but says what is left to do there."""
+	try:
+		action(get_client(server, reference=(SERVER_DOCTYPE, server)))
+	except FusionError as error:
+		frappe.msgprint(
+			_(
+				"The shop's webhooks could not be {0}: {1}. Change them in WooCommerce > Settings > Advanced > Webhooks."
+			).format(done, escape_html(str(error))),
+			title=_("Webhooks not changed"),
+			indicator="orange",
+		)
+	else:
+		frappe.msgprint(_("The shop's webhooks were {0}.").format(done), alert=True)
+
+
+@frappe.whitelist()
+def get_webhooks(server: str) -> dict[str, Any]:
+	"""The shop's webhooks for this server as WooCommerce reports them, for the form."""
+	frappe.get_doc(SERVER_DOCTYPE, server).check_permission("write")
+	try:
+		hooks = our_webhooks(get_client(server, reference=(SERVER_DOCTYPE, server)), server)
+	except FusionError as error:
+		return {"webhooks": [], "error": str(error), "delivery_url": delivery_url(server)}
+	return {
+		"webhooks": [
+			{key: hook.get(key) for key in ("id", "topic", "status", "delivery_url")} for hook in hooks
+		],
+		"error": None,
+		"delivery_url": delivery_url(server),
+	}
