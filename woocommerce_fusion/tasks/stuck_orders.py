@@ -36,10 +36,16 @@ def requeue_stuck_orders() -> None:
 		order_by="name",
 	)
 	for server in servers:
-		since = now - timedelta(minutes=cint(server.stuck_after_minutes) or DEFAULT_STUCK_AFTER_MINUTES)
-		flag_stuck_orders(server.name, since)
-		requeue_orders(server.name, since, now)
+		minutes = cint(server.stuck_after_minutes) or DEFAULT_STUCK_AFTER_MINUTES
+		check_server(server.name, timedelta(minutes=minutes), now)
 		frappe.db.commit()
+
+
+def check_server(server: str, stuck_after: timedelta, now: datetime) -> None:
+	"""Flag first, so that a row queued again in this tick is not judged by it."""
+	since = now - stuck_after
+	flag_stuck_orders(server, since)
+	requeue_orders(server, since, now)
 
 
 def requeue_orders(server: str, since: datetime, now: datetime) -> int:
