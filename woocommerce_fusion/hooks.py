@@ -51,7 +51,11 @@ woocommerce_sync_runners = {
 scheduler_events = {
 	"hourly_long": ["woocommerce_fusion.tasks.order_sync.run_hourly_order_sync"],
 	# Failed orders whose next attempt is due (see engine/retry.py for the schedule).
-	"cron": {"*/5 * * * *": ["woocommerce_fusion.tasks.order_retry.retry_failed_orders"]},
+	"cron": {
+		"*/5 * * * *": ["woocommerce_fusion.tasks.order_retry.retry_failed_orders"],
+		# Orders left in "Not processed": queued again, then flagged (tasks/stuck_orders.py).
+		"*/10 * * * *": ["woocommerce_fusion.tasks.stuck_orders.requeue_stuck_orders"],
+	},
 }
 
 doctype_js = {"Sales Order": "public/js/sales_order.js"}

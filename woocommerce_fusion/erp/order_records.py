@@ -15,6 +15,7 @@ from frappe import _
 from frappe.utils import cint, cstr, get_datetime, now_datetime
 
 from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, order_sync_name
+from woocommerce_fusion.engine.pipeline import Status
 from woocommerce_fusion.engine.ports import OrderRecord
 from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
@@ -37,7 +38,15 @@ RECORD_FIELDS = {
 	"retry_status": "retry_status",
 	"transaction_id": "transaction_id",
 }
-DATETIME_FIELDS = ("woocommerce_modified", "last_attempt_on", "next_attempt_on", "sales_order_modified")
+DATETIME_FIELDS = (
+	"woocommerce_modified",
+	"last_attempt_on",
+	"next_attempt_on",
+	"sales_order_modified",
+	"requeued_on",
+)
+# The length of the Order Sync row's Error (error_summary) field.
+ERROR_SUMMARY_LENGTH = 140
 
 
 def lock_order(server: str, woocommerce_id: int) -> OrderRecord:
@@ -154,7 +163,18 @@ def to_row(record: OrderRecord) -> dict[str, Any]:
 	if record.payload is not None:
 		# The payment reference is what people search the list for; it comes with the payload.
 		row["transaction_id"] = cstr(record.payload.get("transaction_id"))
+	# The list shows the error's first line; the form, the whole of it.
+	row["error_summary"] = error_summary(record.error)
+	if record.status != Status.NOT_PROCESSED:
+		# The order moved on: it is no longer stuck (tasks/stuck_orders.py) and not waiting for it.
+		row["stuck"] = 0
+		row["requeued_on"] = None
 	return row
+
+
+def error_summary(error: str) -> str:
+	lines = (error or "").strip().splitlines()
+	return lines[0][:ERROR_SUMMARY_LENGTH] if lines else ""
 
 
 def orders_due_for_retry(server: str, now_utc: datetime, limit: int) -> list[int]:
@@ -199,6 +219,6 @@ def _same(field: str, wanted: Any, stored: Any) -> bool:
 		return (json.loads(stored) if stored else None) == (json.loads(wanted) if wanted else None)
 	if field in DATETIME_FIELDS:
 		return (get_datetime(stored) if stored else None) == wanted
-	if field == "attempts":
+	if field in ("attempts", "stuck"):
 		return cint(stored) == cint(wanted)
 	return cstr(stored) == cstr(wanted)
