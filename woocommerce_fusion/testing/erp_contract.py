@@ -338,6 +338,9 @@ class OrderRecordContract(ContractFixtures):
 			record,
 			status=Status.FAILED,
 			sales_order=sales_order,
+			# Link fields the port writes as given; no documents of these names are needed.
+			sales_invoice=f"ACC-SINV-CONTRACT-{woocommerce_id}",
+			payment_entry=f"ACC-PAY-CONTRACT-{woocommerce_id}",
 			payload=load_order("guest"),
 			date_modified_gmt=moment.astimezone(NEW_YORK),
 			applied_digest="d" * 64,
