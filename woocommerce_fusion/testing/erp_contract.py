@@ -31,6 +31,7 @@ from woocommerce_fusion.engine.pipeline import Status, resolve_parties
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, SalesOrderRef
 from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.testing.erp_contract_billing import BillingContract
 from woocommerce_fusion.testing.order_cases import load_order
 
 T = TypeVar("T")
@@ -569,6 +570,6 @@ class SalesOrderContract(ContractFixtures):
 		self.assertIsNone(self.erp.exchange_rate("XTS", "EUR", day))
 
 
-class ErpContract(OrderRecordContract, SalesOrderContract):
-	"""The contract of engine/ports.py's ErpPort, in its two parts, mixed into a unittest.TestCase
-	that provides ContractFixtures' hooks."""
+class ErpContract(OrderRecordContract, SalesOrderContract, BillingContract):
+	"""The contract of engine/ports.py's ErpPort, in its three parts, mixed into a unittest.TestCase
+	that provides ContractFixtures' and BillingContract's hooks."""

@@ -57,6 +57,11 @@ class _FakeBilling:
 		with self._mutex:
 			self._stock[item_code] = self._stock.get(item_code, Decimal(0)) + Decimal(qty)
 
+	def stock_received_for(self, sales_order: str) -> None:
+		"""Stock for every line of the Sales Order as this transaction sees it."""
+		for line in self._get_latest("sales_order", sales_order).lines:
+			self.stock_received(line["item_code"], line["qty"])
+
 	def stock_reservation_enabled(self) -> bool:
 		return self.stock_reservation
 
