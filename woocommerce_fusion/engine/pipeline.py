@@ -325,14 +325,14 @@ def _process_once(
 	try:
 		if record.payload is None:
 			raise MappingError(f"No WooCommerce payload is stored for order {woocommerce_id}")
-		for index, current in enumerate(steps):
+		for current in steps:
 			current.run(StepContext(erp=erp, settings=settings, record=record))
 			record.error = record.error_kind = record.failed_step = ""
 			clear_retry(record)
 			erp.save_order(record)
 			erp.commit()
-			if record.status in Status.FINAL or index == len(steps) - 1:
-				return record
+			if record.status in Status.FINAL or current is steps[-1]:
+				break
 			# The checkpoint: the finished step stays even if a later one fails. The lock is
 			# taken again; a worker that got it in between went on with the order itself.
 			done = _checkpoint(record)
@@ -340,7 +340,7 @@ def _process_once(
 			seen = _progress(record)
 			if _checkpoint(record) != done:
 				erp.rollback()
-				return record
+				break
 		return record
 	except Exception as exc:
 		raise _StepFailed(current.name, exc, seen) from exc
