@@ -60,3 +60,14 @@ class TestErpFakeContract(ErpContract, unittest.TestCase):
 
 	def transaction_writes(self) -> int:
 		return self.fake.transaction_writes()
+
+	def payment_mode(self) -> str:
+		self.fake.mode_of_payment_accounts["Contract Card"] = "Card Clearing - TC"
+		return "Contract Card"
+
+	def mode_without_account(self) -> str:
+		return "Contract Cheque"
+
+	def receive_stock(self, sales_order: str) -> None:
+		self.fake.stock_reservation = True
+		self.fake.stock_received_for(sales_order)

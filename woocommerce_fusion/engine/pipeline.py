@@ -1,9 +1,11 @@
 """The order-processing state machine: a WooCommerce order's way to a Sales Order and beyond.
 
-Each step checks its business key before it acts (does the Sales Order exist?), so running the
-pipeline again after any failure resumes where it stopped and never repeats finished work. The
-whole pass runs under the order's row lock; a failure rolls the pass back and records the
-error in a fresh transaction, so the record shows it even though the work was undone.
+Each step checks its business key before it acts (does the Sales Order exist? the invoice?), so
+running the pipeline again after any failure resumes where it stopped and never repeats finished
+work. The pass runs under the order's row lock. Each finished step is committed with the row
+(a checkpoint) and the lock taken again, so a later failure keeps the Sales Order and invoice
+already made; a failure rolls back only the failing step and records the error in a fresh
+transaction, so the record shows it even though that step's work was undone.
 """
 
 from __future__ import annotations
@@ -13,7 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from woocommerce_fusion.engine.errors import ErrorKind, MappingError, classify, describe
+from woocommerce_fusion.engine import billing
+from woocommerce_fusion.engine.errors import (
+	ConfigurationError,
+	ErrorKind,
+	MappingError,
+	StockError,
+	classify,
+	describe,
+)
 from woocommerce_fusion.engine.mapping.order import content_digest, map_order
 from woocommerce_fusion.engine.mapping.plans import SalesOrderPlan
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, ResolvedParties
@@ -46,8 +56,12 @@ class Status:
 		INVOICE_POSTED,
 		PAYMENT_REGISTERED,
 	)
-	# Nothing more for the pipeline to do; later changes reach the order through the sync.
-	FINAL = (DUPLICATE_SALES_ORDER, CANCELLED, SALES_ORDER_CREATED, PAYMENT_REGISTERED)
+	# Nothing more for the pipeline to do, whatever the order and the settings; later changes
+	# reach the order through the sync. "Sales order created" and "Invoice posted" are final too
+	# when no later step applies to the order (is_final).
+	FINAL = (DUPLICATE_SALES_ORDER, CANCELLED, PAYMENT_REGISTERED)
+	# A failure whose row says where the pipeline stopped; a retry resumes at failed_step.
+	FAILED_STATES = (FAILED, FAILED_AT_STOCK_ALLOCATION)
 
 
 # WooCommerce states in which an order that has no Sales Order yet must not get one.
@@ -65,12 +79,18 @@ class StepContext:
 		return self.record.payload or {}
 
 
+def _always(order: dict[str, Any], settings: ServerSettings) -> bool:
+	return True
+
+
 @dataclass(frozen=True)
 class Step:
 	name: str
 	# The status after which this step still has to run.
 	runs_after: tuple[str, ...]
 	run: Callable[[StepContext], None]
+	# Whether the order and the settings call for this step at all; pure, no ERP call.
+	applies: Callable[[dict[str, Any], ServerSettings], bool] = _always
 
 
 def resolve_parties(erp: ErpPort, plan: SalesOrderPlan) -> ResolvedParties:
@@ -113,22 +133,98 @@ def _create_sales_order(ctx: StepContext) -> None:
 	record.status = Status.SALES_ORDER_CREATED
 
 
-# Later issues append stock reservation, invoice and payment steps here.
+def _reserve_stock(ctx: StepContext) -> None:
+	record, erp = ctx.record, ctx.erp
+	if erp.stock_reservation_enabled():
+		unreserved = erp.reserve_stock(record.sales_order)
+		if unreserved > 0:
+			# ERPNext reserves what it can and says so in a message nobody reads in a job.
+			raise StockError(
+				f"Stock for Sales Order {record.sales_order} could not be reserved: {unreserved} "
+				"(stock UOM) is not in the warehouse. Receive the stock, then retry."
+			)
+	record.status = Status.SALES_ORDER_CREATED
+
+
+def _make_invoice(ctx: StepContext) -> None:
+	record, erp = ctx.record, ctx.erp
+	existing = erp.find_sales_invoice(record.sales_order)
+	if existing is not None:
+		record.sales_invoice = existing.name
+		record.status = Status.INVOICE_POSTED if existing.docstatus == 1 else Status.INVOICE_CREATED
+		return
+	record.sales_invoice = erp.make_sales_invoice(record.sales_order)
+	record.status = Status.INVOICE_CREATED
+
+
+def _post_invoice(ctx: StepContext) -> None:
+	ctx.erp.submit_sales_invoice(ctx.record.sales_invoice)
+	ctx.record.status = Status.INVOICE_POSTED
+
+
+def _register_payment(ctx: StepContext) -> None:
+	record, erp, order = ctx.record, ctx.erp, ctx.order
+	existing = erp.find_payment_entry(record.sales_invoice)
+	if existing is None:
+		method = billing.payment_method(order)
+		mode = ctx.settings.modes_of_payment.get(method)
+		if not mode:
+			raise ConfigurationError(
+				f"WooCommerce payment method {method!r} ({order.get('payment_method_title') or '-'}) "
+				f"has no Mode of Payment on WooCommerce Server {ctx.settings.name}. Map it in the "
+				"Payment Methods table (Orders tab), or list it under Pay-on-delivery Methods if "
+				"its money arrives on delivery, then retry."
+			)
+		existing = erp.make_payment_entry(
+			record.sales_invoice,
+			mode,
+			billing.payment_reference_no(order),
+			billing.payment_reference_date(order, ctx.settings),
+		)
+	record.payment_entry = existing
+	record.status = Status.PAYMENT_REGISTERED
+
+
+def _wants_stock(order: dict[str, Any], settings: ServerSettings) -> bool:
+	return billing.wants_stock_reserved(settings)
+
+
 STEPS: tuple[Step, ...] = (
 	Step("sales_order", (Status.NOT_PROCESSED, Status.CANCELLED), _create_sales_order),
+	Step(
+		"stock",
+		(Status.SALES_ORDER_CREATED, Status.FAILED_AT_STOCK_ALLOCATION),
+		_reserve_stock,
+		_wants_stock,
+	),
+	Step("invoice", (Status.SALES_ORDER_CREATED,), _make_invoice, billing.wants_invoice),
+	Step("post_invoice", (Status.INVOICE_CREATED,), _post_invoice, billing.wants_invoice),
+	Step("payment", (Status.INVOICE_POSTED,), _register_payment, billing.wants_payment),
 )
 
 
-def pending_steps(record: OrderRecord) -> list[Step]:
-	"""The steps still to run: from the failed one on a Failed row, else after the status."""
-	if record.status == Status.FAILED and record.failed_step:
-		names = [step.name for step in STEPS]
-		start = names.index(record.failed_step) if record.failed_step in names else 0
-		return list(STEPS[start:])
-	for index, step in enumerate(STEPS):
-		if record.status in step.runs_after:
-			return list(STEPS[index:])
-	return []
+def pending_steps(record: OrderRecord, settings: ServerSettings) -> list[Step]:
+	"""The steps still to run: from the failed one on a failed row, else from the first step that
+	runs after the status; those the order and the settings call for."""
+	names = [step.name for step in STEPS]
+	if record.status in Status.FAILED_STATES and record.failed_step in names:
+		candidates = STEPS[names.index(record.failed_step) :]
+	elif record.status == Status.FAILED:
+		candidates = STEPS
+	else:
+		start = next((i for i, step in enumerate(STEPS) if record.status in step.runs_after), len(STEPS))
+		candidates = STEPS[start:]
+	order = record.payload or {}
+	return [step for step in candidates if step.applies(order, settings)]
+
+
+def is_final(record: OrderRecord, settings: ServerSettings) -> bool:
+	"""Nothing left for the pipeline: a final status, or no step that applies to the order."""
+	if record.status in Status.FINAL:
+		return True
+	return record.status not in (Status.NOT_PROCESSED, *Status.FAILED_STATES) and not pending_steps(
+		record, settings
+	)
 
 
 def store_payload(record: OrderRecord, payload: dict[str, Any] | None) -> bool:
@@ -197,6 +293,8 @@ def _progress(record: OrderRecord) -> tuple:
 	return (
 		record.status,
 		record.sales_order,
+		record.sales_invoice,
+		record.payment_entry,
 		record.failed_step,
 		record.attempts,
 		record.applied_digest,
@@ -218,7 +316,7 @@ def _process_once(
 		erp.rollback()
 		return record
 	store_payload(record, payload)
-	steps = pending_steps(record)
+	steps = pending_steps(record, settings)
 	if not steps:
 		erp.save_order(record)
 		erp.commit()
@@ -227,18 +325,29 @@ def _process_once(
 	try:
 		if record.payload is None:
 			raise MappingError(f"No WooCommerce payload is stored for order {woocommerce_id}")
-		ctx = StepContext(erp=erp, settings=settings, record=record)
 		for current in steps:
-			current.run(ctx)
-			if record.status in Status.FINAL:
+			current.run(StepContext(erp=erp, settings=settings, record=record))
+			record.error = record.error_kind = record.failed_step = ""
+			clear_retry(record)
+			erp.save_order(record)
+			erp.commit()
+			if record.status in Status.FINAL or current is steps[-1]:
 				break
-		record.error = record.error_kind = record.failed_step = ""
-		clear_retry(record)
-		erp.save_order(record)
-		erp.commit()
+			# The checkpoint: the finished step stays even if a later one fails. The lock is
+			# taken again; a worker that got it in between went on with the order itself.
+			done = _checkpoint(record)
+			record = erp.lock_order(settings.name, woocommerce_id)
+			seen = _progress(record)
+			if _checkpoint(record) != done:
+				erp.rollback()
+				break
 		return record
 	except Exception as exc:
 		raise _StepFailed(current.name, exc, seen) from exc
+
+
+def _checkpoint(record: OrderRecord) -> tuple:
+	return (record.status, record.sales_order, record.sales_invoice, record.payment_entry, record.attempts)
 
 
 def _record_failure(
@@ -258,7 +367,7 @@ def _record_failure(
 	exc = failed.error
 	kind = classify(exc)
 	store_payload(record, payload)
-	record.status = Status.FAILED
+	record.status = Status.FAILED_AT_STOCK_ALLOCATION if kind == ErrorKind.STOCK else Status.FAILED
 	record.failed_step = failed.step
 	record.error = describe(exc)
 	record.error_kind = kind.value

@@ -31,6 +31,9 @@ class OrderRecord:
 	woocommerce_id: int
 	status: str = "Not processed"
 	sales_order: str = ""
+	# The Sales Invoice and Payment Entry the pipeline made (or found) for the Sales Order.
+	sales_invoice: str = ""
+	payment_entry: str = ""
 	payload: dict[str, Any] | None = None
 	date_modified_gmt: datetime | None = None
 	# Digest of the order content last written into the Sales Order, so an unchanged order
@@ -66,6 +69,16 @@ class SalesOrderRef:
 	customer: str = ""
 	# When WooCommerce Status itself last changed in ERPNext (UTC); None when unknown.
 	woocommerce_status_changed_on: datetime | None = None
+
+
+@dataclass
+class InvoiceRef:
+	"""A Sales Invoice made from a Sales Order."""
+
+	name: str
+	docstatus: int
+	grand_total: Decimal
+	posting_date: date
 
 
 class ErpPort(Protocol):
@@ -105,6 +118,41 @@ class ErpPort(Protocol):
 	def ensure_contact(self, customer: str, plan: ContactPlan) -> str: ...
 	def ensure_item(self, server: str, plan: ItemPlan) -> str: ...
 	def exchange_rate(self, from_currency: str, to_currency: str, on: date) -> Decimal | None: ...
+
+	# stock, invoice and payment of a submitted Sales Order; each finds before it makes
+	def stock_reservation_enabled(self) -> bool:
+		"""ERPNext's Stock Settings allow stock reservation."""
+		...
+
+	def reserve_stock(self, sales_order: str) -> Decimal:
+		"""Reserve what is not yet reserved of the Sales Order's stock items; returns the quantity
+		(stock UOM) still unreserved afterwards. Reserving what is reserved already does nothing."""
+		...
+
+	def find_sales_invoice(self, sales_order: str) -> InvoiceRef | None:
+		"""The live (not cancelled) Sales Invoice made from the Sales Order, a submitted one first."""
+		...
+
+	def make_sales_invoice(self, sales_order: str) -> str:
+		"""A draft Sales Invoice made from the submitted Sales Order as ERPNext makes it, totalling
+		exactly the Sales Order's grand total; refuses to go on otherwise."""
+		...
+
+	def submit_sales_invoice(self, name: str) -> None:
+		"""Submit the draft; a submitted one stays as it is."""
+		...
+
+	def find_payment_entry(self, sales_invoice: str) -> str | None:
+		"""The submitted Payment Entry against the Sales Invoice."""
+		...
+
+	def make_payment_entry(
+		self, sales_invoice: str, mode_of_payment: str, reference_no: str, reference_date: date | None
+	) -> str:
+		"""A submitted Payment Entry for the invoice's outstanding amount, made as ERPNext makes it
+		from an invoice, into the account of the Mode of Payment in the invoice's company
+		(ConfigurationError when it has none); reference_date None: the invoice's posting date."""
+		...
 
 	# bookkeeping
 	def log_error(self, title: str, message: str, reference_name: str | None = None) -> None: ...

@@ -6,6 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
+class InvoicePolicy:
+	"""When an order gets a Sales Invoice (the server's "Create Sales Invoice")."""
+
+	NEVER = "Never"
+	WHEN_PAID = "When paid"
+	ALWAYS = "Always"
+
+	ALL = (NEVER, WHEN_PAID, ALWAYS)
+
+
 @dataclass
 class ServerSettings:
 	name: str
@@ -41,3 +51,11 @@ class ServerSettings:
 	shop_synchronised_on: datetime | None = None
 	# The site's system time zone: the dates of ERPNext documents are days in it.
 	time_zone: str = "UTC"
+	# Reserve the Sales Order's stock (when ERPNext's Stock Settings allow reservation at all).
+	reserve_stock: bool = False
+	# Off by default: a server that existed before must not start posting invoices by itself.
+	create_sales_invoice: str = InvoicePolicy.NEVER
+	# WooCommerce payment method ids whose money arrives only on delivery: never "paid" at order time.
+	pay_on_delivery_methods: frozenset[str] = frozenset({"cod"})
+	# WooCommerce payment method id -> ERPNext Mode of Payment, whose account receives the payment.
+	modes_of_payment: dict[str, str] = field(default_factory=dict)

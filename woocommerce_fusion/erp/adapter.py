@@ -29,8 +29,8 @@ from woocommerce_fusion.engine.mapping.plans import (
 	ItemPlan,
 	SalesOrderPlan,
 )
-from woocommerce_fusion.engine.ports import OrderRecord, ResolvedParties, SalesOrderRef
-from woocommerce_fusion.erp import masters, order_records, sales_order
+from woocommerce_fusion.engine.ports import InvoiceRef, OrderRecord, ResolvedParties, SalesOrderRef
+from woocommerce_fusion.erp import invoicing, masters, order_records, sales_order, stock
 
 
 class FrappeErp:
@@ -90,6 +90,31 @@ class FrappeErp:
 
 	def exchange_rate(self, from_currency: str, to_currency: str, on: date) -> Decimal | None:
 		return sales_order.exchange_rate(from_currency, to_currency, on)
+
+	# -- stock, invoice and payment --------------------------------------------------------------
+
+	def stock_reservation_enabled(self) -> bool:
+		return stock.stock_reservation_enabled()
+
+	def reserve_stock(self, sales_order: str) -> Decimal:
+		return stock.reserve_stock(sales_order)
+
+	def find_sales_invoice(self, sales_order: str) -> InvoiceRef | None:
+		return invoicing.find_sales_invoice(sales_order)
+
+	def make_sales_invoice(self, sales_order: str) -> str:
+		return invoicing.make_sales_invoice(sales_order)
+
+	def submit_sales_invoice(self, name: str) -> None:
+		invoicing.submit_sales_invoice(name)
+
+	def find_payment_entry(self, sales_invoice: str) -> str | None:
+		return invoicing.find_payment_entry(sales_invoice)
+
+	def make_payment_entry(
+		self, sales_invoice: str, mode_of_payment: str, reference_no: str, reference_date: date | None
+	) -> str:
+		return invoicing.make_payment_entry(sales_invoice, mode_of_payment, reference_no, reference_date)
 
 	# -- bookkeeping ---------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import frappe
 from frappe import _
 from frappe.utils import cint, flt, get_system_timezone
@@ -80,7 +82,20 @@ def get_settings(server_name: str) -> ServerSettings:
 		last_synchronised_on=system_to_utc(server.last_synchronised_on),
 		shop_synchronised_on=system_to_utc(server.shop_synchronised_on),
 		time_zone=get_system_timezone(),
+		reserve_stock=bool(server.get("reserve_stock")),
+		create_sales_invoice=server.get("create_sales_invoice") or defaults.create_sales_invoice,
+		pay_on_delivery_methods=_method_ids(server.get("pay_on_delivery_methods")),
+		modes_of_payment={
+			row.payment_method.strip(): row.mode_of_payment
+			for row in server.get("payment_methods") or []
+			if row.payment_method and row.mode_of_payment
+		},
 	)
+
+
+def _method_ids(text: str | None) -> frozenset[str]:
+	"""Payment method ids typed one per line or separated by commas."""
+	return frozenset(part.strip() for part in re.split(r"[,\n]", text or "") if part.strip())
 
 
 def _get_api_keys(server) -> tuple[str, str]:

@@ -24,6 +24,8 @@ from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 RECORD_FIELDS = {
 	"status": "status",
 	"sales_order": "sales_order",
+	"sales_invoice": "sales_invoice",
+	"payment_entry": "payment_entry",
 	"payload": "payload",
 	"date_modified_gmt": "woocommerce_modified",
 	"applied_digest": "applied_digest",
@@ -128,6 +130,8 @@ def to_record(row: dict[str, Any]) -> OrderRecord:
 		woocommerce_id=cint(row["woocommerce_id"]),
 		status=row.get("status") or "Not processed",
 		sales_order=cstr(row.get("sales_order")),
+		sales_invoice=cstr(row.get("sales_invoice")),
+		payment_entry=cstr(row.get("payment_entry")),
 		payload=json.loads(payload) if payload else None,
 		date_modified_gmt=system_to_utc(row.get("woocommerce_modified")),
 		applied_digest=cstr(row.get("applied_digest")),
@@ -147,6 +151,8 @@ def to_row(record: OrderRecord) -> dict[str, Any]:
 	row = {
 		"status": record.status,
 		"sales_order": record.sales_order or None,
+		"sales_invoice": record.sales_invoice or None,
+		"payment_entry": record.payment_entry or None,
 		"payload": dump_payload(record.payload) if record.payload is not None else None,
 		"woocommerce_modified": utc_to_system(record.date_modified_gmt),
 		"applied_digest": record.applied_digest,

@@ -24,11 +24,15 @@ from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.order_records import to_record
 from woocommerce_fusion.testing.bench_fixtures import (
 	COMPANY,
+	MODE_OF_PAYMENT,
+	MODE_WITHOUT_ACCOUNT,
 	PRICE_LIST,
 	SERVER,
 	WAREHOUSE,
 	make_fixtures,
+	make_modes_of_payment,
 	make_settings,
+	receive_stock,
 )
 from woocommerce_fusion.testing.erp_contract import ErpContract
 from woocommerce_fusion.testing.order_cases import load_order
@@ -64,6 +68,7 @@ class TestFrappeErpContract(ErpContract, FrappeTestCase):
 	def setUpClass(cls) -> None:
 		super().setUpClass()
 		make_fixtures()
+		make_modes_of_payment()
 		remove_contract_records()
 		cls.site, cls.sites_path = frappe.local.site, frappe.local.sites_path
 		# The customer and item of the Sales Orders "keyed in by hand".
@@ -151,3 +156,14 @@ class TestFrappeErpContract(ErpContract, FrappeTestCase):
 
 	def transaction_writes(self) -> int:
 		return frappe.db.transaction_writes
+
+	def payment_mode(self) -> str:
+		return MODE_OF_PAYMENT
+
+	def mode_without_account(self) -> str:
+		return MODE_WITHOUT_ACCOUNT
+
+	def receive_stock(self, sales_order: str) -> None:
+		# Rolled back with the rest of the test's transaction in tearDown.
+		frappe.db.set_single_value("Stock Settings", "enable_stock_reservation", 1)
+		receive_stock(sales_order)

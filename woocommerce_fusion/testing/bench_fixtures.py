@@ -27,6 +27,10 @@ CUSTOMER_GROUP = "_Test Customer Group"
 TERRITORY = "_Test Territory"
 SHIPPING_ACCOUNT = f"Freight and Forwarding Charges - {ABBR}"
 FEE_ACCOUNT = f"Miscellaneous Expenses - {ABBR}"
+# Payments of the tests are booked through this Mode of Payment into the company's cash account.
+MODE_OF_PAYMENT = "_Test WooCommerce Card"
+# A Mode of Payment with no account in the company: a payment through it cannot be booked.
+MODE_WITHOUT_ACCOUNT = "_Test WooCommerce Voucher"
 # The server the adapter's tests name in their settings; they never call its shop.
 SERVER = "_Test WooCommerce Adapter"
 # Nothing listens on the discard port: a sync against it fails at once, as with a shop that is down.
@@ -80,6 +84,63 @@ def make_accounts() -> None:
 		).insert(ignore_permissions=True)
 
 
+def make_modes_of_payment() -> str:
+	"""MODE_OF_PAYMENT with the company's cash account (one made when the chart has none), and
+	MODE_WITHOUT_ACCOUNT; returns the cash account."""
+	account = frappe.db.get_value(
+		"Account", {"company": COMPANY, "account_type": "Cash", "is_group": 0}, "name", order_by="name"
+	)
+	if not account:
+		account = (
+			frappe.get_doc(
+				{
+					"doctype": "Account",
+					"account_name": "_Test WooCommerce Cash",
+					"parent_account": f"Cash In Hand - {ABBR}",
+					"company": COMPANY,
+					"account_type": "Cash",
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+	for mode, accounts in (
+		(MODE_OF_PAYMENT, [{"company": COMPANY, "default_account": account}]),
+		(MODE_WITHOUT_ACCOUNT, []),
+	):
+		doc = (
+			frappe.get_doc("Mode of Payment", mode)
+			if frappe.db.exists("Mode of Payment", mode)
+			else frappe.get_doc({"doctype": "Mode of Payment", "mode_of_payment": mode, "type": "Cash"})
+		)
+		doc.set("accounts", accounts)
+		doc.save(ignore_permissions=True)
+	return account
+
+
+def receive_stock(sales_order: str) -> str:
+	"""A submitted Material Receipt of every line of the Sales Order into the line's warehouse."""
+	so = frappe.get_doc("Sales Order", sales_order)
+	entry = frappe.get_doc(
+		{"doctype": "Stock Entry", "stock_entry_type": "Material Receipt", "company": so.company}
+	)
+	for item in so.items:
+		entry.append(
+			"items",
+			{
+				"item_code": item.item_code,
+				"qty": item.stock_qty,
+				"t_warehouse": item.warehouse,
+				"basic_rate": 10,
+				"uom": item.stock_uom,
+				"conversion_factor": 1,
+			},
+		)
+	entry.insert(ignore_permissions=True)
+	entry.submit()
+	return entry.name
+
+
 def make_server(title: str, url: str = NO_SHOP_URL, **values: Any) -> Document:
 	"""A WooCommerce Server on the test company with every account mapped and order sync on,
 	created or brought back to these values (an earlier run may have left it changed), its
@@ -121,8 +182,10 @@ def make_server(title: str, url: str = NO_SHOP_URL, **values: Any) -> Document:
 
 def remove_orders(server: str) -> None:
 	"""What an earlier run of a test that commits left of the server's orders: its Sales Orders
-	(their Delivery Notes and they cancelled first) and its Order Sync rows."""
+	(their Payment Entries, Sales Invoices and Delivery Notes and they cancelled first) and its
+	Order Sync rows."""
 	for so in frappe.get_all("Sales Order", {"woocommerce_server": server}, ["name", "docstatus"]):
+		remove_invoices(so.name)
 		for dn in frappe.get_all(
 			"Delivery Note Item",
 			{"against_sales_order": so.name, "docstatus": 1},
@@ -134,6 +197,25 @@ def remove_orders(server: str) -> None:
 			frappe.get_doc("Sales Order", so.name).cancel()
 		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
 	frappe.db.delete(ORDER_SYNC_DOCTYPE, {"woocommerce_server": server})
+
+
+def remove_invoices(sales_order: str) -> None:
+	"""The Sales Invoices made from the Sales Order and the Payment Entries against them."""
+	for invoice in frappe.get_all(
+		"Sales Invoice Item", {"sales_order": sales_order}, pluck="parent", distinct=True
+	):
+		for payment in frappe.get_all(
+			"Payment Entry Reference",
+			{"reference_doctype": "Sales Invoice", "reference_name": invoice},
+			pluck="parent",
+			distinct=True,
+		):
+			if frappe.db.get_value("Payment Entry", payment, "docstatus") == 1:
+				frappe.get_doc("Payment Entry", payment).cancel()
+			frappe.delete_doc("Payment Entry", payment, force=True, ignore_permissions=True)
+		if frappe.db.get_value("Sales Invoice", invoice, "docstatus") == 1:
+			frappe.get_doc("Sales Invoice", invoice).cancel()
+		frappe.delete_doc("Sales Invoice", invoice, force=True, ignore_permissions=True)
 
 
 def start_clean(server: str) -> None:

@@ -31,6 +31,7 @@ from woocommerce_fusion.engine.pipeline import Status, resolve_parties
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, SalesOrderRef
 from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.testing.erp_contract_billing import BillingContract
 from woocommerce_fusion.testing.order_cases import load_order
 
 T = TypeVar("T")
@@ -338,6 +339,9 @@ class OrderRecordContract(ContractFixtures):
 			record,
 			status=Status.FAILED,
 			sales_order=sales_order,
+			# Link fields the port writes as given; no documents of these names are needed.
+			sales_invoice=f"ACC-SINV-CONTRACT-{woocommerce_id}",
+			payment_entry=f"ACC-PAY-CONTRACT-{woocommerce_id}",
 			payload=load_order("guest"),
 			date_modified_gmt=moment.astimezone(NEW_YORK),
 			applied_digest="d" * 64,
@@ -566,6 +570,6 @@ class SalesOrderContract(ContractFixtures):
 		self.assertIsNone(self.erp.exchange_rate("XTS", "EUR", day))
 
 
-class ErpContract(OrderRecordContract, SalesOrderContract):
-	"""The contract of engine/ports.py's ErpPort, in its two parts, mixed into a unittest.TestCase
-	that provides ContractFixtures' hooks."""
+class ErpContract(OrderRecordContract, SalesOrderContract, BillingContract):
+	"""The contract of engine/ports.py's ErpPort, in its three parts, mixed into a unittest.TestCase
+	that provides ContractFixtures' and BillingContract's hooks."""
