@@ -16,6 +16,7 @@ from woocommerce_fusion.engine.billing import is_paid
 from woocommerce_fusion.engine.mapping.order import map_order
 from woocommerce_fusion.engine.pipeline import STEPS, Status, is_final, pending_steps, process_order
 from woocommerce_fusion.engine.settings import InvoicePolicy, ServerSettings
+from woocommerce_fusion.engine.sync.listing import run_order_sync
 from woocommerce_fusion.testing.erp_fake import ErpFake
 from woocommerce_fusion.testing.order_cases import load_order
 
@@ -282,3 +283,24 @@ def test_the_pipeline_resumes_from_each_failed_step_without_repeating_the_finish
 	assert (erp.count("sales_order"), erp.count("sales_invoice"), erp.count("payment_entry")) == (1, 1, 1)
 	invoice = erp.sales_invoice(done.sales_invoice)
 	assert invoice.grand_total == erp.payment_entry(done.payment_entry).paid_amount == Decimal(order["total"])
+
+
+def test_an_order_paid_after_its_sales_order_gets_its_invoice_and_payment_from_the_sync(
+	shop, client, erp, settings, clock
+):
+	order = shop_order(shop, client, "coupon_paid_stripe", status="on-hold")
+	first = run_order_sync(erp, client, settings, since=None, now=clock())
+	record = erp.order_record("shop1", order["id"])
+	assert (first.counts.created, record.status, record.sales_invoice) == (1, Status.SALES_ORDER_CREATED, "")
+
+	# Past the recorded order's own date_modified_gmt (17:10 that day), so the change is newer.
+	clock.advance(hours=10)
+	shop.modify_order(order["id"], status="processing")
+	clock.advance(minutes=10)
+	second = run_order_sync(erp, client, settings, since=first.next_cursor, now=clock())
+
+	record = erp.order_record("shop1", order["id"])
+	assert (second.counts.updated, second.counts.failed) == (1, 0)
+	assert record.status == Status.PAYMENT_REGISTERED
+	assert erp.sales_invoice(record.sales_invoice).grand_total == Decimal(order["total"])
+	assert (erp.count("sales_order"), erp.count("sales_invoice"), erp.count("payment_entry")) == (1, 1, 1)

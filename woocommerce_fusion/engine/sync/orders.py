@@ -17,7 +17,13 @@ from typing import Any
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import classify, describe
 from woocommerce_fusion.engine.mapping.order import content_digest, map_order
-from woocommerce_fusion.engine.pipeline import Status, process_order, resolve_parties, store_payload
+from woocommerce_fusion.engine.pipeline import (
+	Status,
+	pending_steps,
+	process_order,
+	resolve_parties,
+	store_payload,
+)
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, SalesOrderRef
 from woocommerce_fusion.engine.retry import clear_retry, schedule_retry
 from woocommerce_fusion.engine.settings import ServerSettings
@@ -108,11 +114,39 @@ def sync_order(
 	if linked is None:
 		before = record.sales_order
 		record = process_order(erp, settings, order_id, payload=order, now=clock, locked=record)
-		if record.status == Status.FAILED:
+		if record.status in Status.FAILED_STATES:
 			return "failed"
 		created = record.sales_order and record.sales_order != before
 		return "created" if created else "unchanged"
 
+	outcome = _sync_pair(erp, client, settings, order, record, linked, clock)
+	if outcome != "failed" and _pipeline_goes_on(record, order, settings):
+		# The order changed in a way the later steps wait for (it was paid, say): they run now.
+		record = process_order(erp, settings, order_id, payload=order, now=clock)
+		return "failed" if record.status in Status.FAILED_STATES else "updated"
+	return outcome
+
+
+def _pipeline_goes_on(record: OrderRecord, order: dict[str, Any], settings: ServerSettings) -> bool:
+	"""Whether steps after the Sales Order now apply to an order whose pipeline had stopped.
+
+	Failed rows are left to the retry job and to the buttons."""
+	if record.status not in STATUS_MANAGED_BY_PIPELINE:
+		return False
+	return bool(pending_steps(replace(record, payload=order), settings))
+
+
+def _sync_pair(
+	erp: ErpPort,
+	client: WooCommerceClient,
+	settings: ServerSettings,
+	order: dict[str, Any],
+	record: OrderRecord,
+	linked: SalesOrderRef,
+	clock: Callable[[], datetime],
+) -> str:
+	"""The pair under the lock sync_order holds: the status merged, the content applied."""
+	order_id = record.woocommerce_id
 	# A newer payload (a webhook that came in meanwhile) wins over the page we are holding.
 	previous = record.payload
 	shop_modified = parse_gmt(order.get("date_modified_gmt"))
