@@ -103,8 +103,10 @@ class ScreenTestCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls) -> None:
 		super().setUpClass()
-		make_server(SERVER)
 		cls.clean()
+		make_server(SERVER)
+		# Every test's clean-up rolls back first: the server must outlive that.
+		frappe.db.commit()
 
 	@classmethod
 	def tearDownClass(cls) -> None:
