@@ -19,9 +19,17 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import set_request
 
-from woocommerce_fusion.constants import WEBHOOK_DELIVERY_DOCTYPE
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, WEBHOOK_DELIVERY_DOCTYPE, order_sync_name
+from woocommerce_fusion.engine.pipeline import Status
+from woocommerce_fusion.engine.settings import InvoicePolicy
 from woocommerce_fusion.tasks.test_order_sync_e2e import run_now
-from woocommerce_fusion.testing.bench_fixtures import make_fixtures, make_server, remove_orders
+from woocommerce_fusion.testing.bench_fixtures import (
+	MODE_OF_PAYMENT,
+	make_fixtures,
+	make_modes_of_payment,
+	make_server,
+	remove_orders,
+)
 from woocommerce_fusion.testing.shop import TestShop
 from woocommerce_fusion.webhooks import receive
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_server.woocommerce_server import (
@@ -111,7 +119,7 @@ class TestWebhooks(FrappeTestCase):
 		frappe.db.delete(WEBHOOK_DELIVERY_DOCTYPE, {"woocommerce_server": SERVER})
 		frappe.db.commit()
 		cls.shop = TestShop(webhook_mode="manual").start()
-		cls.order_ids = cls.shop.seed_orders(ORDERS + 5, seed=8)
+		cls.order_ids = cls.shop.seed_orders(ORDERS + 7, seed=8)
 		make_server(SERVER, cls.shop.url, synchronise_orders_from="2000-01-01", webhook_secret="")
 		frappe.db.commit()
 		cls.registered = register_webhooks(SERVER)
@@ -235,15 +243,16 @@ class TestWebhooks(FrappeTestCase):
 		self.assertEqual(row.outcome, "Unprocessable")
 		self.assertIn("product.updated", row.error)
 
-	def test_fifty_orders_delivered_again_and_again_make_one_sales_order_each(self):
+	def test_fifty_orders_delivered_a_thousand_times_make_one_sales_order_each(self):
 		order_ids = self.order_ids[5 : 5 + ORDERS]
 		deliveries = self.deliveries_of(*order_ids)
 		for headers, body in deliveries:
 			self.assertEqual(post(headers, body), 200)
-		for _round in range(4):
+		# Nineteen more of each: the shop re-sending it (a new delivery id) or a replay of the same.
+		for round_ in range(19):
 			for headers, body in deliveries:
-				self.assertEqual(post(redelivered(headers), body), 200)
-				self.assertEqual(post(headers, body), 200)
+				again = redelivered(headers) if round_ % 2 == 0 else headers
+				self.assertEqual(post(again, body), 200)
 		for order_id in order_ids:
 			self.assertEqual(len(sales_orders(order_id)), 1, order_id)
 		outcomes = frappe.get_all(
@@ -251,7 +260,55 @@ class TestWebhooks(FrappeTestCase):
 			{"woocommerce_server": SERVER, "woocommerce_id": ("in", order_ids)},
 			pluck="outcome",
 		)
-		self.assertEqual(len(outcomes), ORDERS * 9)
-		self.assertEqual(outcomes.count("Duplicate"), ORDERS * 4)
+		self.assertEqual(len(outcomes), ORDERS * 20)
+		self.assertEqual(outcomes.count("Duplicate"), ORDERS * 9)
 		self.assertNotIn("Failed", outcomes)
 		self.assertNotIn("Received", outcomes)
+
+	def test_a_paid_order_reaches_payment_registered_and_cash_on_delivery_stops_at_invoice_posted(self):
+		paid, cod = self.order_ids[5 + ORDERS], self.order_ids[6 + ORDERS]
+		self.shop.modify_order(
+			paid,
+			payment_method="stripe",
+			payment_method_title="Credit Card (Stripe)",
+			transaction_id="pi_bench1",
+		)
+		self.shop.modify_order(cod, payment_method="cod", payment_method_title="Cash on delivery")
+		make_modes_of_payment()
+		server = frappe.get_doc("WooCommerce Server", SERVER)
+		server.update({"submit_sales_orders": 1, "create_sales_invoice": InvoicePolicy.ALWAYS})
+		server.set("payment_methods", [{"payment_method": "stripe", "mode_of_payment": MODE_OF_PAYMENT}])
+		server.save(ignore_permissions=True)
+		frappe.db.commit()
+		self.addCleanup(self.restore_server)
+
+		for headers, body in self.deliveries_of(paid, cod):
+			self.assertEqual(post(headers, body), 200)
+
+		total = float(self.shop.orders[paid]["total"])
+		row = frappe.get_doc(ORDER_SYNC_DOCTYPE, order_sync_name(SERVER, paid))
+		self.assertEqual((row.status, row.error), (Status.PAYMENT_REGISTERED, None))
+		self.assertEqual(
+			frappe.db.get_value("Sales Order", row.sales_order, ["docstatus", "grand_total"]), (1, total)
+		)
+		self.assertEqual(
+			frappe.db.get_value("Sales Invoice", row.sales_invoice, ["docstatus", "grand_total"]), (1, total)
+		)
+		self.assertEqual(
+			frappe.db.get_value(
+				"Payment Entry", row.payment_entry, ["docstatus", "paid_amount", "reference_no"]
+			),
+			(1, total, "pi_bench1"),
+		)
+		cod_row = frappe.get_doc(ORDER_SYNC_DOCTYPE, order_sync_name(SERVER, cod))
+		self.assertEqual(cod_row.status, Status.INVOICE_POSTED)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", cod_row.sales_invoice, "docstatus"), 1)
+		self.assertFalse(cod_row.payment_entry)
+
+	@staticmethod
+	def restore_server() -> None:
+		server = frappe.get_doc("WooCommerce Server", SERVER)
+		server.update({"submit_sales_orders": 0, "create_sales_invoice": InvoicePolicy.NEVER})
+		server.set("payment_methods", [])
+		server.save(ignore_permissions=True)
+		frappe.db.commit()
