@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import RECORDED_WEBHOOK_SECRET, WebhookReceiver
+from conftest import RECORDED_WEBHOOK_SECRET, ManualClock, WebhookReceiver, sync_client, sync_settings
 
 from woocommerce_fusion.engine.intake import MAX_BODY_BYTES, Intake, Outcome, read_delivery
+from woocommerce_fusion.engine.sync.orders import sync_order
 from woocommerce_fusion.engine.webhook import sign
 from woocommerce_fusion.testing import TestShop
+from woocommerce_fusion.testing.erp_fake import ErpFake
 
 RECORDINGS = Path(__file__).parent / "fixtures" / "woocommerce"
 DELIVERIES = sorted(RECORDINGS.glob("webhook_delivery_*.json"))
@@ -174,3 +176,40 @@ def test_deliveries_signed_by_the_test_shop_are_accepted(webhook_receiver: Webho
 	assert intake.woocommerce_id == order_ids[0] and intake.payload["status"] == "completed"
 	assert intake.delivery_id == update.headers["X-WC-Webhook-Delivery-ID"]
 	assert read_delivery(update.body, update.headers, "created-secret").outcome == Outcome.REJECTED
+
+
+def test_a_thousand_deliveries_of_fifty_orders_make_fifty_sales_orders(webhook_receiver: WebhookReceiver):
+	"""Each order delivered twenty times: re-sent by the shop under new delivery ids and replayed
+	as it was. Replays are known by their delivery id (the stored row's key); every other
+	delivery goes through the same sync as the hourly run, which never makes a second one."""
+	clock = ManualClock()
+	shop = TestShop(webhook_mode="manual", clock=clock).start()
+	try:
+		order_ids = shop.seed_orders(50, seed=12)
+		shop.add_webhook("order.updated", webhook_receiver.url, "secret-50")
+		for order_id in order_ids:
+			shop.modify_order(order_id, status="processing")
+		shop.flush_webhooks()
+		deliveries = [r for r in webhook_receiver.requests if "X-WC-Webhook-Delivery-ID" in r.headers]
+		assert len(deliveries) == 50
+		erp, settings, client = ErpFake(now=clock), sync_settings(shop), sync_client(shop)
+		seen: set[str] = set()
+		outcomes: list[str] = []
+		for round_ in range(20):
+			for request in deliveries:
+				headers = dict(request.headers)
+				if round_ % 2 == 1:
+					headers["X-WC-Webhook-Delivery-ID"] = f"{headers['X-WC-Webhook-Delivery-ID']}-{round_}"
+				intake = read_delivery(request.body, headers, "secret-50")
+				assert intake.outcome == Outcome.ACCEPTED
+				if intake.delivery_id in seen:
+					outcomes.append("duplicate")
+					continue
+				seen.add(intake.delivery_id)
+				outcomes.append(sync_order(erp, client, settings, intake.payload, now=clock))
+	finally:
+		shop.stop()
+	assert len(outcomes) == 1000
+	assert erp.count("sales_order") == 50
+	assert outcomes.count("created") == 50 and "failed" not in outcomes
+	assert outcomes.count("duplicate") == 450
