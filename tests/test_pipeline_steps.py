@@ -304,3 +304,21 @@ def test_an_order_paid_after_its_sales_order_gets_its_invoice_and_payment_from_t
 	assert record.status == Status.PAYMENT_REGISTERED
 	assert erp.sales_invoice(record.sales_invoice).grand_total == Decimal(order["total"])
 	assert (erp.count("sales_order"), erp.count("sales_invoice"), erp.count("payment_entry")) == (1, 1, 1)
+
+
+def test_a_draft_sales_order_waits_for_a_person_before_anything_is_invoiced(
+	shop, client, erp, settings, clock
+):
+	order = shop_order(shop, client, "coupon_paid_stripe", status="on-hold")
+	settings.submit_sales_orders = False
+	first = run_order_sync(erp, client, settings, since=None, now=clock())
+	settings.submit_sales_orders = True
+	clock.advance(hours=10)
+	shop.modify_order(order["id"], status="processing")
+	clock.advance(minutes=10)
+
+	second = run_order_sync(erp, client, settings, since=first.next_cursor, now=clock())
+
+	record = erp.order_record("shop1", order["id"])
+	assert (second.counts.failed, record.status, record.error) == (0, Status.SALES_ORDER_CREATED, "")
+	assert erp.count("sales_invoice") == 0

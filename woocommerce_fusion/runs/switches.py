@@ -20,14 +20,25 @@ from woocommerce_fusion.runs import SERVER_DOCTYPE
 SYNC_FLAG = "woocommerce_sync_running"
 
 
+# Who the app's own sync writes as. A job runs as whoever queued it: a shop's webhook is a
+# Guest, a button an Order Sync User, and ERPNext checks permissions in places the sync cannot
+# switch off (submitting a Payment Entry, say). The Sync Action's owner keeps who asked.
+SYNC_USER = "Administrator"
+
+
 @contextmanager
 def own_sync() -> Iterator[None]:
-	previous = frappe.flags.get(SYNC_FLAG)
+	"""The app's own sync: flagged for the hooks, and writing as SYNC_USER, like a scheduled job."""
+	previous, user = frappe.flags.get(SYNC_FLAG), frappe.session.user
 	frappe.flags[SYNC_FLAG] = True
+	if user != SYNC_USER:
+		frappe.set_user(SYNC_USER)
 	try:
 		yield
 	finally:
 		frappe.flags[SYNC_FLAG] = previous
+		if frappe.session.user != user:
+			frappe.set_user(user)
 
 
 def in_own_sync() -> bool:

@@ -120,7 +120,8 @@ def sync_order(
 		return "created" if created else "unchanged"
 
 	outcome = _sync_pair(erp, client, settings, order, record, linked, clock)
-	if outcome != "failed" and _pipeline_goes_on(record, order, settings):
+	# A draft Sales Order waits for a person to submit it before anything is invoiced.
+	if outcome != "failed" and linked.docstatus == 1 and _pipeline_goes_on(record, order, settings):
 		# The order changed in a way the later steps wait for (it was paid, say): they run now.
 		record = process_order(erp, settings, order_id, payload=order, now=clock)
 		return "failed" if record.status in Status.FAILED_STATES else "updated"
