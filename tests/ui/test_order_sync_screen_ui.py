@@ -228,7 +228,7 @@ def open_list(page: Any) -> None:
 	"""The list showing this test's rows only, whatever filters the user's settings kept.
 
 	The rows are picked by their ID: the Webshop filter is refused to a user who may not read
-	WooCommerce Servers (see the report in the README's status screen section).
+	WooCommerce Servers (README, 'In a browser').
 	"""
 	page.goto("/app/woocommerce-order-sync")
 	page.wait_for_selector(".frappe-list .result")
@@ -331,6 +331,8 @@ def test_rerun_checked_rows(page: Any, bench: Bench) -> None:
 	page.locator(".actions-btn-group .dropdown-item", has_text="Rerun").click()
 	alert = page.locator("#alert-container", has_text="Rerun started")
 	alert.wait_for()
+	# The alert slides in.
+	page.wait_for_timeout(500)
 	shot(page, "05_list_rerun_confirmed")
 	# The paid row is no rerun's business: the list leaves it out of the call.
 	assert "Rerun started for 2 orders" in alert.inner_text()
@@ -348,6 +350,7 @@ def test_failed_row_retry_copy_and_open_sales_order(page: Any, bench: Bench, sal
 
 	page.locator(".page-actions button", has_text="Retry").click()
 	page.locator("#alert-container", has_text="Queued: WooCommerce Sync Action").wait_for()
+	page.wait_for_timeout(500)
 	shot(page, "07_form_retry_queued")
 	assert FAILED in bench.queued_ids()
 
