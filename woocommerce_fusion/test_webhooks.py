@@ -20,6 +20,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import set_request
 
 from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, WEBHOOK_DELIVERY_DOCTYPE, order_sync_name
+from woocommerce_fusion.engine.intake import delivery_key
 from woocommerce_fusion.engine.pipeline import Status
 from woocommerce_fusion.engine.settings import InvoicePolicy
 from woocommerce_fusion.tasks.test_order_sync_e2e import run_now
@@ -180,7 +181,7 @@ class TestWebhooks(FrappeTestCase):
 		order_id = self.order_ids[0]
 		((headers, body),) = self.deliveries_of(order_id)
 		self.assertEqual(post(headers, body), 200)
-		name = f"{SERVER}-{headers['X-WC-Webhook-Delivery-ID']}"
+		name = f"{SERVER}-{delivery_key(headers['X-WC-Webhook-Delivery-ID'], body)}"
 		row = frappe.get_doc(WEBHOOK_DELIVERY_DOCTYPE, name)
 		self.assertEqual(
 			(row.outcome, row.topic, row.woocommerce_id), ("Processed", "order.updated", order_id)
@@ -192,7 +193,7 @@ class TestWebhooks(FrappeTestCase):
 		self.assertEqual(post(headers, body), 200)
 		replays = frappe.get_all(
 			WEBHOOK_DELIVERY_DOCTYPE,
-			{"delivery_id": headers["X-WC-Webhook-Delivery-ID"], "outcome": "Duplicate"},
+			{"delivery_id": delivery_key(headers["X-WC-Webhook-Delivery-ID"], body), "outcome": "Duplicate"},
 			pluck="name",
 		)
 		self.assertEqual(len(replays), 1)
@@ -227,7 +228,10 @@ class TestWebhooks(FrappeTestCase):
 		with order_sync(False):
 			self.assertEqual(post(headers, body), 404)
 		self.assertFalse(
-			frappe.db.exists(WEBHOOK_DELIVERY_DOCTYPE, {"delivery_id": headers["X-WC-Webhook-Delivery-ID"]})
+			frappe.db.exists(
+				WEBHOOK_DELIVERY_DOCTYPE,
+				{"delivery_id": delivery_key(headers["X-WC-Webhook-Delivery-ID"], body)},
+			)
 		)
 		self.assertEqual(post(headers, body), 200)
 
