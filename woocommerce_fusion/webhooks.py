@@ -65,7 +65,7 @@ def receive() -> None:
 		return _answer(413)
 	if not server or not order_sync_enabled(server):
 		return _answer(404)
-	secret = get_decrypted_password(SERVER_DOCTYPE, server, "webhook_secret", raise_exception=False)
+	secret = webhook_secret(server)
 	intake = read_delivery(request.get_data(cache=True), request.headers, secret)
 	if intake.outcome == Outcome.REJECTED:
 		# The status code is set, not raised, so this line is committed with the request.
@@ -82,6 +82,21 @@ def receive() -> None:
 	elif intake.stored:
 		store_delivery(server, intake, request.get_data(cache=True))
 	return _answer(intake.http_status)
+
+
+# (site, server) -> (the server's modified, its decrypted secret). Decrypting costs a query and
+# Fernet every delivery; the secret only changes with a save of the server, which moves `modified`.
+_secrets: dict[tuple[str, str], tuple[Any, str | None]] = {}
+
+
+def webhook_secret(server: str) -> str | None:
+	key = (frappe.local.site, server)
+	modified = frappe.get_cached_value(SERVER_DOCTYPE, server, "modified")
+	cached = _secrets.get(key)
+	if cached is None or cached[0] != modified:
+		secret = get_decrypted_password(SERVER_DOCTYPE, server, "webhook_secret", raise_exception=False)
+		cached = _secrets[key] = (modified, secret)
+	return cached[1]
 
 
 def _answer(status: int) -> None:

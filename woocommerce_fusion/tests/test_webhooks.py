@@ -243,7 +243,9 @@ class TestWebhooks(FrappeTestCase):
 			"X-WC-Webhook-Delivery-ID": uuid.uuid4().hex,
 		}
 		self.assertEqual(post(product, body), 200)
-		row = frappe.get_doc(WEBHOOK_DELIVERY_DOCTYPE, f"{SERVER}-{product['X-WC-Webhook-Delivery-ID']}")
+		row = frappe.get_doc(
+			WEBHOOK_DELIVERY_DOCTYPE, f"{SERVER}-{delivery_key(product['X-WC-Webhook-Delivery-ID'], body)}"
+		)
 		self.assertEqual(row.outcome, "Unprocessable")
 		self.assertIn("product.updated", row.error)
 
@@ -316,3 +318,22 @@ class TestWebhooks(FrappeTestCase):
 		server.set("payment_methods", [])
 		server.save(ignore_permissions=True)
 		frappe.db.commit()
+
+	def test_a_new_secret_counts_at_once(self):
+		order_id = self.order_ids[4]
+		((headers, body),) = self.deliveries_of(order_id)
+		self.assertEqual(post(headers, body), 200)
+		server = frappe.get_doc("WooCommerce Server", SERVER)
+		server.flags.ignore_permissions = True
+		server.set_new_webhook_secret()
+		frappe.db.commit()
+		# The shop still signs with the old secret until its webhooks are registered again.
+		self.assertEqual(post(redelivered(headers), body), 401)
+		register_webhooks(SERVER)
+		frappe.db.commit()
+		for hook in self.shop.webhooks.values():
+			hook.delivery_url = self.receiver.url
+		self.shop.modify_order(order_id, status="completed")
+		self.shop.flush_webhooks()
+		((headers, body),) = self.receiver.take()
+		self.assertEqual(post(headers, body), 200)
