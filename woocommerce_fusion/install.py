@@ -72,8 +72,11 @@ def get_module_doctypes() -> list[str]:
 	return frappe.get_all("DocType", filters={"module": MODULE}, pluck="name")
 
 
-def delete_custom_fields(custom_fields: dict[str, list[dict]], doctypes: list[str]) -> None:
-	"""Our fields on ERPNext's doctypes, and any field a user added to one of our doctypes."""
+def delete_custom_fields(
+	custom_fields: dict[str, list[dict]], doctypes: list[str], module: str = MODULE
+) -> None:
+	"""Our fields on ERPNext's doctypes, any field of our module, and any field a user added to one
+	of our doctypes."""
 	names = [
 		name
 		for doctype, fields in custom_fields.items()
@@ -83,7 +86,7 @@ def delete_custom_fields(custom_fields: dict[str, list[dict]], doctypes: list[st
 			pluck="name",
 		)
 	]
-	names += frappe.get_all("Custom Field", filters={"module": MODULE}, pluck="name")
+	names += frappe.get_all("Custom Field", filters={"module": module}, pluck="name")
 	if doctypes:
 		names += frappe.get_all("Custom Field", filters={"dt": ("in", doctypes)}, pluck="name")
 
@@ -102,9 +105,11 @@ def delete_custom_fields(custom_fields: dict[str, list[dict]], doctypes: list[st
 		frappe.clear_cache(doctype=doctype)
 
 
-def delete_property_setters(custom_fields: dict[str, list[dict]], doctypes: list[str]) -> None:
+def delete_property_setters(
+	custom_fields: dict[str, list[dict]], doctypes: list[str], module: str = MODULE
+) -> None:
 	"""Property setters the app made (module) and those on our fields or our doctypes."""
-	frappe.db.delete("Property Setter", {"module": MODULE})
+	frappe.db.delete("Property Setter", {"module": module})
 	for doctype, fields in custom_fields.items():
 		frappe.db.delete(
 			"Property Setter",

@@ -18,6 +18,7 @@ from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, order_sync_name
 from woocommerce_fusion.engine.pipeline import Status
 from woocommerce_fusion.engine.ports import OrderRecord
 from woocommerce_fusion.engine.retry import RetryStatus
+from woocommerce_fusion.engine.timeutil import parse_gmt
 from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 
 # OrderRecord attribute -> WooCommerce Order Sync field, for everything save_order may write.
@@ -41,6 +42,7 @@ RECORD_FIELDS = {
 	"transaction_id": "transaction_id",
 }
 DATETIME_FIELDS = (
+	"woocommerce_created",
 	"woocommerce_modified",
 	"last_attempt_on",
 	"next_attempt_on",
@@ -169,6 +171,7 @@ def to_row(record: OrderRecord) -> dict[str, Any]:
 	if record.payload is not None:
 		# The payment reference is what people search the list for; it comes with the payload.
 		row["transaction_id"] = cstr(record.payload.get("transaction_id"))
+		row["woocommerce_created"] = utc_to_system(_created(record.payload))
 	# The list shows the error's first line; the form, the whole of it.
 	row["error_summary"] = error_summary(record.error)
 	if record.status != Status.NOT_PROCESSED:
@@ -176,6 +179,14 @@ def to_row(record: OrderRecord) -> dict[str, Any]:
 		row["stuck"] = 0
 		row["requeued_on"] = None
 	return row
+
+
+def _created(payload: dict[str, Any]) -> datetime | None:
+	"""When the order was placed; a payload without a readable date leaves the column empty."""
+	try:
+		return parse_gmt(payload.get("date_created_gmt"))
+	except ValueError:
+		return None
 
 
 def error_summary(error: str) -> str:

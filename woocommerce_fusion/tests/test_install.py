@@ -21,7 +21,10 @@ from woocommerce_fusion.testing.bench_fixtures import make_server
 # ERPNext's test records the servers of make_server link: "_Test Company 2", its group and territory.
 test_dependencies = ["Company", "Customer Group", "Territory"]
 
-# A scratch field on a doctype the app does not touch, so the real fields stay in place.
+# A scratch field of a scratch module on a doctype the app does not touch: the helpers delete
+# every field of the module they are given, and the real fields of the app must stay in place
+# for the other tests of the site.
+SCRATCH_MODULE = "WooCommerce Scratch"
 SCRATCH_FIELDS = {
 	"ToDo": [
 		{
@@ -29,7 +32,7 @@ SCRATCH_FIELDS = {
 			"fieldtype": "Data",
 			"label": "WooCommerce Scratch",
 			"insert_after": "description",
-			"module": MODULE,
+			"module": SCRATCH_MODULE,
 		}
 	]
 }
@@ -52,22 +55,35 @@ class TestInstall(FrappeTestCase):
 
 	def test_custom_fields_are_removed_with_their_columns_and_property_setters(self):
 		# Adding a column is DDL and commits; the helpers under test must undo it all.
+		if not frappe.db.exists("Module Def", SCRATCH_MODULE):
+			frappe.get_doc(
+				{
+					"doctype": "Module Def",
+					"module_name": SCRATCH_MODULE,
+					"app_name": "woocommerce_fusion",
+					"custom": 1,
+				}
+			).insert(ignore_permissions=True)
 		create_custom_fields(SCRATCH_FIELDS)
 		frappe.make_property_setter(
 			{"doctype": "ToDo", "fieldname": "woocommerce_scratch", "property": "bold", "value": "1"}
 		)
 		frappe.make_property_setter(
-			{"doctype": "ToDo", "fieldname": "description", "property": "bold", "value": "1"}, module=MODULE
+			{"doctype": "ToDo", "fieldname": "description", "property": "bold", "value": "1"},
+			module=SCRATCH_MODULE,
 		)
 		self.assertTrue(frappe.db.has_column("ToDo", "woocommerce_scratch"))
 
-		delete_property_setters(SCRATCH_FIELDS, [])
-		delete_custom_fields(SCRATCH_FIELDS, [])
+		delete_property_setters(SCRATCH_FIELDS, [], module=SCRATCH_MODULE)
+		delete_custom_fields(SCRATCH_FIELDS, [], module=SCRATCH_MODULE)
 		frappe.db.commit()
+		self.assertTrue(
+			frappe.db.has_column("Sales Order", "woocommerce_server"), "the app's own fields stay"
+		)
 
 		self.assertFalse(frappe.db.exists("Custom Field", "ToDo-woocommerce_scratch"))
 		self.assertFalse(frappe.db.has_column("ToDo", "woocommerce_scratch"))
-		self.assertFalse(frappe.db.exists("Property Setter", {"doc_type": "ToDo", "module": MODULE}))
+		self.assertFalse(frappe.db.exists("Property Setter", {"doc_type": "ToDo", "module": SCRATCH_MODULE}))
 		self.assertFalse(frappe.db.exists("Property Setter", {"field_name": "woocommerce_scratch"}))
 		self.assertFalse(frappe.get_meta("ToDo").has_field("woocommerce_scratch"))
 

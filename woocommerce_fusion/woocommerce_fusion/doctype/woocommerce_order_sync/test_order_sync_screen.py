@@ -11,7 +11,7 @@ its rows, Sync Actions, comments and Sales Orders for good.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
 import frappe
@@ -28,6 +28,7 @@ from woocommerce_fusion.engine.pipeline import Status
 from woocommerce_fusion.engine.ports import OrderRecord
 from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.erp.order_records import lock_order, save_order, to_row
+from woocommerce_fusion.erp.times import utc_to_system
 from woocommerce_fusion.runs import SyncType
 from woocommerce_fusion.tasks.stuck_orders import check_server, requeue_stuck_orders
 from woocommerce_fusion.testing.bench_fixtures import make_server, remove_orders
@@ -326,6 +327,14 @@ class TestStuckOrders(ScreenTestCase):
 
 
 class TestTheFormShowsTheFailure(ScreenTestCase):
+	def test_the_list_shows_when_the_order_was_placed(self):
+		payload = {"id": 1, "date_created_gmt": "2026-12-01T04:30:00", "transaction_id": "pi_1"}
+		record = OrderRecord(name="x", server=SERVER, woocommerce_id=1, payload=payload)
+		placed = datetime(2026, 12, 1, 4, 30, tzinfo=timezone.utc)
+		self.assertEqual(to_row(record)["woocommerce_created"], utc_to_system(placed))
+		record.payload = {"id": 1, "date_created_gmt": "not a date"}
+		self.assertIsNone(to_row(record)["woocommerce_created"])
+
 	def test_error_summary_is_the_first_line_of_the_error(self):
 		def summary(error: str) -> str:
 			record = OrderRecord(name="x", server=SERVER, woocommerce_id=1, status=Status.FAILED, error=error)
