@@ -30,11 +30,28 @@ ROLES = (
 def after_install() -> None:
 	make_custom_fields()
 	make_roles()
+	make_list_view_settings()
 
 
 def after_migrate() -> None:
 	make_custom_fields()
 	make_roles()
+	make_list_view_settings()
+
+
+# The status screen's columns (order id, status, error, Sales Order, transaction id, when placed)
+# are more than Frappe shows on a laptop-sized screen by default (four to six).
+STATUS_SCREEN_COLUMNS = {"WooCommerce Order Sync": "8"}
+
+
+def make_list_view_settings() -> None:
+	"""Room for the screen's columns, unless someone already chose the list's settings."""
+	for doctype, total_fields in STATUS_SCREEN_COLUMNS.items():
+		if not frappe.db.exists("List View Settings", doctype):
+			settings = frappe.new_doc("List View Settings")
+			settings.name = doctype
+			settings.total_fields = total_fields
+			settings.insert(ignore_permissions=True, set_name=doctype)
 
 
 def before_uninstall() -> None:
@@ -128,6 +145,7 @@ RECORDS_ABOUT_DOCTYPES = (
 	("Version", "ref_doctype"),
 	("Comment", "reference_doctype"),
 	("Logs To Clear", "ref_doctype"),
+	("List View Settings", "name"),
 )
 
 

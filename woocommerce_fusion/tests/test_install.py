@@ -52,6 +52,8 @@ class TestInstall(FrappeTestCase):
 				self.assertTrue(frappe.get_meta(doctype).has_field(df["fieldname"]), name)
 		for role in ROLES:
 			self.assertTrue(frappe.db.exists("Role", role))
+		# Room for every column of the status screen.
+		self.assertTrue(frappe.db.exists("List View Settings", "WooCommerce Order Sync"))
 
 	def test_custom_fields_are_removed_with_their_columns_and_property_setters(self):
 		# Adding a column is DDL and commits; the helpers under test must undo it all.
