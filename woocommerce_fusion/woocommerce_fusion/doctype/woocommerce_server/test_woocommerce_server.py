@@ -15,6 +15,7 @@ from woocommerce_fusion.erp.connection import get_client, get_settings
 from woocommerce_fusion.testing.bench_fixtures import COMPANY, make_server
 from woocommerce_fusion.testing.shop import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, TestShop
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_server.woocommerce_server import (
+	MAX_TITLE_LENGTH,
 	describe_timezone,
 	normalise_shop_url,
 	test_connection,
@@ -32,6 +33,13 @@ OAUTH_VALUE = re.compile(r"oauth_(?:consumer_key|signature|nonce)[\"']?\s*[:=]\s
 class TestWooCommerceServer(FrappeTestCase):
 	def tearDown(self):
 		frappe.db.rollback()
+
+	def test_a_shop_name_too_long_for_its_rows_names_is_refused(self):
+		doc = frappe.get_doc({"doctype": "WooCommerce Server", "title": "S" * (MAX_TITLE_LENGTH + 1)})
+		with self.assertRaisesRegex(frappe.ValidationError, "at most 80 characters"):
+			doc.validate_title_length()
+		doc.title = "S" * MAX_TITLE_LENGTH
+		doc.validate_title_length()
 
 	def test_shop_url_is_normalised(self):
 		cases = {

@@ -25,8 +25,13 @@ RECEIVE_PATH = "/api/method/woocommerce_fusion.webhooks.receive"
 WORDPRESS_PATHS = ("wp-admin", "wp-json", "wp-login.php", "wp-content", "wp-includes", "index.php")
 
 
+# A webhook delivery's row name adds 50 characters (delivery id and body digest) to the server's.
+MAX_TITLE_LENGTH = 80
+
+
 class WooCommerceServer(Document):
 	def validate(self) -> None:
+		self.validate_title_length()
 		self.woocommerce_server_url = normalise_shop_url(self.woocommerce_server_url)
 		self.validate_request_timeout()
 		self.validate_tax_accounts()
@@ -56,6 +61,16 @@ class WooCommerceServer(Document):
 		else:
 			try_on_shop(
 				self.name, lambda client: set_webhook_status(client, self.name, "paused"), _("paused")
+			)
+
+	def validate_title_length(self) -> None:
+		# The name starts the names of its rows ("{server}-{order id}", "{server}-{delivery}"),
+		# which Frappe limits to 140 characters.
+		if len(self.title or "") > MAX_TITLE_LENGTH:
+			frappe.throw(
+				_("Shop Name may have at most {0} characters; {1} has {2}.").format(
+					MAX_TITLE_LENGTH, frappe.bold(self.title), len(self.title)
+				)
 			)
 
 	def validate_request_timeout(self) -> None:
