@@ -20,9 +20,7 @@ from typing import Any
 import frappe
 from frappe import _
 from frappe.utils import cint, now_datetime
-from frappe.utils.background_jobs import get_job
 from frappe.utils.password import get_decrypted_password
-from rq.job import JobStatus
 
 from woocommerce_fusion.constants import (
 	ORDER_SYNC_DOCTYPE,
@@ -37,6 +35,7 @@ from woocommerce_fusion.engine.timeutil import parse_gmt
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client, get_settings
 from woocommerce_fusion.erp.times import utc_to_system
+from woocommerce_fusion.runs.queue import job_slot
 from woocommerce_fusion.runs.switches import order_sync_enabled, own_sync
 from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_webhook_delivery.woocommerce_webhook_delivery import (
 	DUPLICATE,
@@ -170,22 +169,14 @@ def order_job_id(server: str, woocommerce_id: int) -> str:
 def enqueue_order(server: str, woocommerce_id: int) -> None:
 	"""Queue the order's job unless one is waiting: a waiting job reads every delivery of the order
 	when it starts, so a burst of deliveries is processed once, with the newest payload."""
-	job_id = order_job_id(server, woocommerce_id)
-	job = get_job(job_id)
-	status = job.get_status() if job else None
-	if status == JobStatus.QUEUED:
+	waiting, job_id = job_slot(order_job_id(server, woocommerce_id))
+	if waiting:
 		return
-	if job and status != JobStatus.STARTED:
-		# RQ keeps finished jobs for a while; a new job under the same id must replace it.
-		job.delete()
-		job = None
-	# A running job may have read the deliveries before this one: another goes behind it, under
-	# no id, so that it does not take the running job's id.
 	frappe.enqueue(
 		ORDER_JOB,
 		queue="default",
 		timeout=ORDER_JOB_TIMEOUT,
-		job_id=None if job else job_id,
+		job_id=job_id,
 		server=server,
 		woocommerce_id=cint(woocommerce_id),
 	)

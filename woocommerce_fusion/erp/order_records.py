@@ -213,18 +213,15 @@ def orders_due_for_retry(server: str, now_utc: datetime, limit: int) -> list[int
 	]
 
 
-def retry_after_settings_change(server: str) -> int:
+def retry_after_settings_change(server: str) -> None:
 	"""A saved WooCommerce Server may have fixed what the waiting orders lacked: try them now."""
-	waiting = frappe.get_all(
+	frappe.db.set_value(
 		ORDER_SYNC_DOCTYPE,
-		filters={"woocommerce_server": server, "retry_status": RetryStatus.NEEDS_FIX},
-		pluck="name",
+		{"woocommerce_server": server, "retry_status": RetryStatus.NEEDS_FIX},
+		"next_attempt_on",
+		now_datetime(),
+		update_modified=False,
 	)
-	for name in waiting:
-		frappe.db.set_value(
-			ORDER_SYNC_DOCTYPE, name, "next_attempt_on", now_datetime(), update_modified=False
-		)
-	return len(waiting)
 
 
 def dump_payload(payload: dict[str, Any]) -> str:

@@ -9,6 +9,8 @@ from datetime import timedelta
 import frappe
 from frappe import _
 from frappe.utils import cint, now_datetime
+from frappe.utils.background_jobs import get_job
+from rq.job import JobStatus
 
 from woocommerce_fusion.engine.errors import describe
 from woocommerce_fusion.runs import COUNT_FIELDS, DOCTYPE, SERVER_DOCTYPE, State, SyncType
@@ -325,3 +327,23 @@ def summary(name: str) -> dict:
 	action = frappe.db.get_value(DOCTYPE, name, ["name", "state", "error", *COUNT_FIELDS], as_dict=True)
 	first_line = (action.error or "").strip().splitlines()[:1]
 	return {**action, "error": first_line[0] if first_line else ""}
+
+
+def job_slot(job_id: str) -> tuple[bool, str | None]:
+	"""For a job that must not be queued twice: whether one under `job_id` still waits (it will
+	read its input when it starts, so it covers a change made now), and the id a new job takes.
+
+	RQ keeps finished jobs for a while, so one is deleted to free its id. A running job may have
+	read its input before the change that asks for another: the new one goes behind it under no
+	id, so that it does not take the running job's. The id only saves work; the order's row lock
+	keeps two jobs of one order apart.
+	"""
+	job = get_job(job_id)
+	status = job.get_status() if job else None
+	if status == JobStatus.QUEUED:
+		return True, None
+	if status == JobStatus.STARTED:
+		return False, None
+	if job:
+		job.delete()
+	return False, job_id

@@ -16,8 +16,6 @@ from typing import Any
 import frappe
 from frappe import _
 from frappe.utils import cint
-from frappe.utils.background_jobs import get_job
-from rq.job import JobStatus
 
 from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE as ORDER_SYNC
 from woocommerce_fusion.engine.client import MAX_PER_PAGE
@@ -42,7 +40,7 @@ from woocommerce_fusion.runs.fan_in import (
 	listing_state,
 	record_page,
 )
-from woocommerce_fusion.runs.queue import create_sync_action, enqueue_sync_action, mark_failed
+from woocommerce_fusion.runs.queue import create_sync_action, enqueue_sync_action, job_slot, mark_failed
 from woocommerce_fusion.runs.switches import own_sync
 
 PAGE_JOB = "woocommerce_fusion.tasks.order_sync.process_order_page"
@@ -257,21 +255,13 @@ def enqueue_one_order(server: str, woocommerce_id: int) -> str:
 	scheduled = frappe.flags.setdefault("woocommerce_orders_scheduled", {})
 	if key in scheduled:
 		return scheduled[key]
-	job_id = f"woocommerce_fusion::order::{server}::{woocommerce_id}"
-	job = get_job(job_id)
-	status = job.get_status() if job else None
-	waiting = waiting_one_order(server, woocommerce_id) if status == JobStatus.QUEUED else None
-	if waiting:
-		scheduled[key] = waiting
-		return waiting
-	if job and status not in (JobStatus.QUEUED, JobStatus.STARTED):
-		# RQ keeps finished jobs for a while; a new job under the same id must replace it.
-		job.delete()
-		job = None
+	waiting, job_id = job_slot(f"woocommerce_fusion::order::{server}::{woocommerce_id}")
+	action = waiting_one_order(server, woocommerce_id) if waiting else None
+	if action:
+		scheduled[key] = action
+		return action
 	name = create_sync_action(server, SyncType.ONE_ORDER, reference=woocommerce_id)
-	# A running job may have read the order before this change: one more goes behind it, under an
-	# id of its own, so that it does not overwrite the job that holds the id.
-	enqueue_sync_action(name, queue="default", job_id=None if job else job_id, timeout=ONE_ORDER_TIMEOUT)
+	enqueue_sync_action(name, queue="default", job_id=job_id, timeout=ONE_ORDER_TIMEOUT)
 	scheduled[key] = name
 	return name
 

@@ -158,7 +158,7 @@ class TestOrderSyncWithShop(FrappeTestCase):
 		frappe.flags.pop("woocommerce_orders_scheduled", None)
 		waiting = SimpleNamespace(get_status=lambda: JobStatus.QUEUED)
 		with (
-			patch("woocommerce_fusion.tasks.order_sync.get_job", return_value=waiting),
+			patch("woocommerce_fusion.runs.queue.get_job", return_value=waiting),
 			patch("frappe.enqueue") as again,
 		):
 			second = sync_now(order_sync_name(SHOP_SERVER, order_id))
