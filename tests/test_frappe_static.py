@@ -362,9 +362,10 @@ def test_hooks_basics():
 
 
 def test_doctype_js_paths_exist():
-	for doctype, script in (hooks_value("doctype_js") or {}).items():
+	for doctype, scripts in (hooks_value("doctype_js") or {}).items():
 		assert doctype in known_doctypes(), doctype
-		assert (APP / script).exists(), script
+		for script in [scripts] if isinstance(scripts, str) else scripts:
+			assert (APP / script).exists(), script
 
 
 @pytest.mark.parametrize("path", sorted(MODULE_DIR.glob("workspace/*/*.json")), ids=lambda p: p.parent.name)

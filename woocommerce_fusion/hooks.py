@@ -58,4 +58,9 @@ scheduler_events = {
 	},
 }
 
-doctype_js = {"Sales Order": "public/js/sales_order.js"}
+# order_sync_queue.js holds what the "Sync this Order" buttons of these forms share.
+doctype_js = {
+	"Sales Order": ["public/js/order_sync_queue.js", "public/js/sales_order.js"],
+	"WooCommerce Order": "public/js/order_sync_queue.js",
+	"WooCommerce Order Sync": "public/js/order_sync_queue.js",
+}

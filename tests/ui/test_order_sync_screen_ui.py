@@ -231,7 +231,9 @@ def open_list(page: Any) -> None:
 	WooCommerce Servers (README, 'In a browser').
 	"""
 	page.goto("/app/woocommerce-order-sync")
-	page.wait_for_selector(".frappe-list .result")
+	# Attached, not visible: filters kept from an earlier test may leave the list empty, and
+	# Frappe then hides the result area until they are cleared.
+	page.wait_for_selector(".frappe-list .result", state="attached")
 	page.locator(".filter-x-button").click()
 	page.fill('.standard-filter-section input[data-fieldname="name"]', f"{SERVER}-")
 	wait_for_rows(page, ROWS)

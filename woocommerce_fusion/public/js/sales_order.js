@@ -7,25 +7,11 @@ frappe.ui.form.on("Sales Order", {
 		if (frm.is_new() || !frm.doc.__onload?.woocommerce_can_sync) return;
 		frm.add_custom_button(
 			__("Sync this Order with WooCommerce"),
-			() => {
-				frappe
-					.call({
-						method: "woocommerce_fusion.erp.sales_order_hooks.sync_sales_order",
-						args: { name: frm.doc.name },
-						freeze: true,
-					})
-					.then(({ message: action }) => {
-						const link = frappe.utils.get_form_link(
-							"WooCommerce Sync Action",
-							action.name,
-							true
-						);
-						frappe.show_alert({
-							message: __("Queued: WooCommerce Sync Action {0}", [link]),
-							indicator: "blue",
-						});
-					});
-			},
+			() =>
+				woocommerce_fusion.queue_order_sync(
+					"woocommerce_fusion.erp.sales_order_hooks.sync_sales_order",
+					frm.doc.name
+				),
 			__("Actions")
 		);
 	},

@@ -17,25 +17,11 @@ frappe.ui.form.on("WooCommerce Order", {
 		if (!frm.doc.__onload?.can_sync) return;
 		frm.add_custom_button(
 			__("Sync this Order with ERPNext"),
-			() => {
-				frappe
-					.call({
-						method: "woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order.woocommerce_order.sync_woocommerce_order",
-						args: { name: frm.doc.name },
-						freeze: true,
-					})
-					.then(({ message: action }) => {
-						const link = frappe.utils.get_form_link(
-							"WooCommerce Sync Action",
-							action.name,
-							true
-						);
-						frappe.show_alert({
-							message: __("Queued: WooCommerce Sync Action {0}", [link]),
-							indicator: "blue",
-						});
-					});
-			},
+			() =>
+				woocommerce_fusion.queue_order_sync(
+					"woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order.woocommerce_order.sync_woocommerce_order",
+					frm.doc.name
+				),
 			__("Actions")
 		);
 	},

@@ -35,15 +35,12 @@ frappe.ui.form.on("WooCommerce Order Sync", {
 		}
 		if (onload.can_sync) {
 			// On a failed row the same queued run resumes the pipeline from the failed step.
-			frm.add_custom_button(failed ? __("Retry") : __("Sync this Order"), () => {
-				frappe
-					.call({
-						method: "woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order_sync.woocommerce_order_sync.sync_now",
-						args: { name: frm.doc.name },
-						freeze: true,
-					})
-					.then(({ message }) => show_queued(message));
-			});
+			frm.add_custom_button(failed ? __("Retry") : __("Sync this Order"), () =>
+				woocommerce_fusion.queue_order_sync(
+					"woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_order_sync.woocommerce_order_sync.sync_now",
+					frm.doc.name
+				)
+			);
 		}
 		if (onload.can_mark_synced) {
 			frm.add_custom_button(__("Mark as synced"), () => mark_as_synced(frm));
@@ -111,10 +108,4 @@ function mark_as_synced(frm) {
 		},
 	});
 	dialog.show();
-}
-
-function show_queued(action) {
-	if (!action) return;
-	const link = frappe.utils.get_form_link("WooCommerce Sync Action", action.name, true);
-	frappe.show_alert({ message: __("Queued: WooCommerce Sync Action {0}", [link]), indicator: "blue" });
 }
