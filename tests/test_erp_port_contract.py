@@ -71,3 +71,10 @@ class TestErpFakeContract(ErpContract, unittest.TestCase):
 	def receive_stock(self, sales_order: str) -> None:
 		self.fake.stock_reservation = True
 		self.fake.stock_received_for(sales_order)
+
+	def placeholder_item(self) -> str:
+		self.fake.non_stock_items.add("WooCommerce Deleted Product")
+		return "WooCommerce Deleted Product"
+
+	def allow_stock_reservation(self) -> None:
+		self.fake.stock_reservation = True

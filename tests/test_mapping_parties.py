@@ -165,15 +165,6 @@ class TestItems:
 		assert item.template_name == "Barista T-Shirt"
 		assert item.attributes == (("Size", "M"), ("colour", "black"))
 
-	def test_line_without_product_is_refused_by_name(self):
-		order = case("order_case_mixed_tax_rates")
-		order["line_items"][1]["product_id"] = 0
-		with pytest.raises(
-			MappingError, match=r'WooCommerce order 129 line 2 \(id 364, "Ceramic Mug"\) has no product'
-		) as error:
-			map_order(order, settings())
-		assert error.value.kind == ErrorKind.BAD_DATA
-
 	def test_repeated_line_id_is_refused(self):
 		order = case("order_case_mixed_tax_rates")
 		order["line_items"][1]["id"] = order["line_items"][0]["id"]

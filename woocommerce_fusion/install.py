@@ -14,6 +14,8 @@ from pathlib import Path
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
+from woocommerce_fusion.erp.masters.deleted_product import make_deleted_product_item
+
 MODULE = "WooCommerce Fusion"
 CUSTOM_FIELDS_FILE = Path(__file__).parent / "erp" / "custom_fields.json"
 JOB_METHOD_PREFIX = "woocommerce_fusion."
@@ -31,12 +33,14 @@ def after_install() -> None:
 	make_custom_fields()
 	make_roles()
 	make_list_view_settings()
+	make_deleted_product_item()
 
 
 def after_migrate() -> None:
 	make_custom_fields()
 	make_roles()
 	make_list_view_settings()
+	make_deleted_product_item()
 
 
 # The status screen's columns (order id, status, error, Sales Order, transaction id, when placed)
@@ -55,6 +59,7 @@ def make_list_view_settings() -> None:
 
 
 def before_uninstall() -> None:
+	# The Deleted Product Item stays, like every master: Sales Orders and invoices book it.
 	doctypes = get_module_doctypes()
 	delete_custom_fields(get_custom_fields(), doctypes)
 	delete_property_setters(get_custom_fields(), doctypes)

@@ -24,6 +24,7 @@ from woocommerce_fusion.engine.errors import (
 	classify,
 	describe,
 )
+from woocommerce_fusion.engine.mapping.deleted_products import placeholder_note
 from woocommerce_fusion.engine.mapping.order import content_digest, map_order
 from woocommerce_fusion.engine.mapping.plans import SalesOrderPlan
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, ResolvedParties
@@ -103,7 +104,9 @@ def resolve_parties(erp: ErpPort, plan: SalesOrderPlan) -> ResolvedParties:
 	if plan.contact:
 		resolved.contact = erp.ensure_contact(customer, plan.contact)
 	for line in plan.lines:
-		resolved.items[line.woocommerce_line_id] = erp.ensure_item(plan.server, line.item)
+		resolved.items[line.woocommerce_line_id] = line.item.placeholder_item or erp.ensure_item(
+			plan.server, line.item
+		)
 	return resolved
 
 
@@ -128,6 +131,7 @@ def _create_sales_order(ctx: StepContext) -> None:
 	record.sales_order = erp.insert_sales_order(plan, resolved, submit=ctx.settings.submit_sales_orders)
 	record.sales_order_modified = erp.sales_order_modified(record.sales_order)
 	record.applied_digest = content_digest(ctx.order)
+	record.placeholder_lines = placeholder_note(plan)
 	# The Sales Order starts with the shop's status: the base of the next three-way merge.
 	record.synced_status = plan.woocommerce_status
 	record.status = Status.SALES_ORDER_CREATED

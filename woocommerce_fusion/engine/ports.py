@@ -44,6 +44,9 @@ class OrderRecord:
 	sales_order_modified: datetime | None = None
 	# The order status both sides last agreed on: the base of the three-way status merge.
 	synced_status: str = ""
+	# The lines of products deleted in the shop that the Sales Order books on the placeholder
+	# Item, one per line (engine/mapping/deleted_products.py); empty when there are none.
+	placeholder_lines: str = ""
 	error: str = ""
 	error_kind: str = ""
 	failed_step: str = ""

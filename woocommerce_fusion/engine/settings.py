@@ -33,6 +33,9 @@ class ServerSettings:
 	territory: str = "All Territories"
 	item_group: str = "Products"
 	stock_uom: str = "Nos"
+	# The Item that lines of products deleted in the shop are booked on ("Deleted Product Item");
+	# empty: such an order fails and waits for the setting.
+	deleted_product_item: str = ""
 	# WooCommerce tax rate id -> ERPNext account; one account per rate keeps mixed-rate orders exact.
 	tax_accounts: dict[int, str] = field(default_factory=dict)
 	shipping_account: str = ""

@@ -70,6 +70,7 @@ def get_settings(server_name: str) -> ServerSettings:
 		or frappe.db.get_single_value("Stock Settings", "item_group")
 		or defaults.item_group,
 		stock_uom=frappe.db.get_single_value("Stock Settings", "stock_uom") or defaults.stock_uom,
+		deleted_product_item=server.get("deleted_product_item") or "",
 		tax_accounts={cint(row.woocommerce_tax_rate_id): row.account for row in server.tax_accounts},
 		shipping_account=server.shipping_charges_account or "",
 		fee_account=server.fee_account or "",

@@ -254,6 +254,8 @@ def set_content(
 				"warehouse": plan.warehouse or None,
 				"delivery_date": plan.delivery_date,
 				"description": line.description or None,
+				# None lets ERPNext take the Item's name; a placeholder line keeps the shop's.
+				"item_name": line.item_name or None,
 				# "" keeps ERPNext from filling in the item's tax template: taxes are the rows below.
 				"item_tax_template": "",
 			},

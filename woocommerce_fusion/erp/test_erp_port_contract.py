@@ -21,6 +21,7 @@ from woocommerce_fusion.engine.pipeline import resolve_parties
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.erp.adapter import FrappeErp
+from woocommerce_fusion.erp.masters.deleted_product import make_deleted_product_item
 from woocommerce_fusion.erp.order_records import to_record
 from woocommerce_fusion.testing.bench_fixtures import (
 	COMPANY,
@@ -167,3 +168,10 @@ class TestFrappeErpContract(ErpContract, FrappeTestCase):
 		# Rolled back with the rest of the test's transaction in tearDown.
 		frappe.db.set_single_value("Stock Settings", "enable_stock_reservation", 1)
 		receive_stock(sales_order)
+
+	def placeholder_item(self) -> str:
+		return make_deleted_product_item()
+
+	def allow_stock_reservation(self) -> None:
+		# Rolled back with the rest of the test's transaction in tearDown.
+		frappe.db.set_single_value("Stock Settings", "enable_stock_reservation", 1)

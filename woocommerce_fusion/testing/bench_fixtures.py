@@ -119,12 +119,14 @@ def make_modes_of_payment() -> str:
 
 
 def receive_stock(sales_order: str) -> str:
-	"""A submitted Material Receipt of every line of the Sales Order into the line's warehouse."""
+	"""A submitted Material Receipt of every stock line of the Sales Order into the line's warehouse."""
 	so = frappe.get_doc("Sales Order", sales_order)
 	entry = frappe.get_doc(
 		{"doctype": "Stock Entry", "stock_entry_type": "Material Receipt", "company": so.company}
 	)
 	for item in so.items:
+		if not frappe.get_cached_value("Item", item.item_code, "is_stock_item"):
+			continue
 		entry.append(
 			"items",
 			{

@@ -347,6 +347,7 @@ class OrderRecordContract(ContractFixtures):
 			applied_digest="d" * 64,
 			sales_order_modified=(moment + timedelta(seconds=1)).astimezone(KOLKATA),
 			synced_status="on-hold",
+			placeholder_lines="Line 7: Grüße <b> (SKU unknown) on WooCommerce Deleted Product",
 			error="Traceback (most recent call last):\n  Grüße <b>",
 			error_kind=ErrorKind.CONFLICT.value,
 			failed_step="sales_order",

@@ -8,9 +8,13 @@ rollback removes the documents.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from woocommerce_fusion.engine.errors import ErrorKind
+from woocommerce_fusion.engine.mapping.order import map_order
+from woocommerce_fusion.engine.pipeline import resolve_parties
+from woocommerce_fusion.testing.order_cases import load_order
 
 
 class BillingContract:
@@ -29,7 +33,29 @@ class BillingContract:
 		and Stock Settings allow reservation."""
 		raise NotImplementedError
 
+	def placeholder_item(self) -> str:
+		"""A non-stock Item, as the app's Deleted Product Item made at install."""
+		raise NotImplementedError
+
+	def allow_stock_reservation(self) -> None:
+		"""Stock Settings allow reservation (in this transaction)."""
+		raise NotImplementedError
+
 	# -- the contract ----------------------------------------------------------------------------
+
+	def test_lines_of_deleted_products_book_exactly_and_reserve_nothing(self):
+		settings = replace(self.settings(), deleted_product_item=self.placeholder_item())
+		order = {**load_order("mixed_tax_rates"), "id": self.new_id()}
+		# As WooCommerce answers once the products are deleted.
+		order["line_items"] = [
+			{**line, "product_id": 0, "variation_id": 0, "sku": None} for line in order["line_items"]
+		]
+		plan = map_order(order, settings, exchange_rate=self.erp.exchange_rate)
+		name = self.erp.insert_sales_order(plan, resolve_parties(self.erp, plan), submit=True)
+		self.assertEqual(self.ref(plan.woocommerce_id).grand_total, plan.grand_total)
+		self.allow_stock_reservation()
+		# No stock was received: a placeholder line has none to reserve and none missing.
+		self.assertEqual(self.erp.reserve_stock(name), Decimal(0))
 
 	def test_reserve_stock_reserves_what_is_in_stock_once(self):
 		name, _plan = self.insert(self.new_id(), submit=True)

@@ -403,6 +403,9 @@ class ErpFake(_FakeMasters, _FakeBilling):
 			"lines": [
 				{
 					"item_code": resolved.items[line.woocommerce_line_id],
+					# ERPNext fills an empty item_name in from the Item.
+					"item_name": line.item_name or line.item.item_name,
+					"description": line.description,
 					"qty": line.qty,
 					"rate": line.rate,
 					"amount": line.amount,

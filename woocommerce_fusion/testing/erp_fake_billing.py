@@ -51,6 +51,9 @@ class _FakeBilling:
 		self._stock: dict[str, Decimal] = {}
 		# Mode of Payment -> its account in the company the fake books in.
 		self.mode_of_payment_accounts: dict[str, str] = {}
+		# Item codes that are not stock items (Is Stock Item off): never reserved, like the
+		# placeholder Item of deleted products.
+		self.non_stock_items: set[str] = set()
 
 	def stock_received(self, item_code: str, qty: Decimal | int) -> None:
 		"""A Stock Entry (Material Receipt) into the warehouse, committed at once."""
@@ -87,6 +90,8 @@ class _FakeBilling:
 		unreserved = Decimal(0)
 		for index, line in enumerate(so.lines):
 			code, wanted = line["item_code"], Decimal(line["qty"])
+			if code in self.non_stock_items:
+				continue
 			_, held = reservation["lines"].get(index, (code, Decimal(0)))
 			with self._mutex:
 				in_stock = self._stock.get(code, Decimal(0))

@@ -70,6 +70,8 @@ class CatalogStore:
 		self.tax_rates: dict[int, TaxRate] = dict(DEFAULT_TAX_RATES)
 		# A variation's stored tax class ("parent" by default); its JSON shows the resolved one.
 		self._variation_tax_classes: dict[int, str] = {}
+		# Told (under the site's lock) of a product or variation deleted for good, and its parent.
+		self.on_deleted: Callable[[int, dict[str, Any] | None], None] = lambda product_id, parent: None
 
 	def seed(self) -> None:
 		"""The sample catalogue, its coupons included."""
@@ -330,6 +332,7 @@ class CatalogStore:
 				parent = self.products.get(product.get("parent_id") or 0)
 				if parent is not None:
 					parent["variations"] = [v for v in parent["variations"] if v != product_id]
+				self.on_deleted(product_id, parent)
 			else:
 				if product["status"] == "trash":
 					raise RestError(

@@ -83,6 +83,7 @@ class OrderStore:
 		self.records: dict[int, StoredOrder] = {}
 		self.view = OrdersView(self)
 		self._note_ids = IdSequence(1)
+		catalog.on_deleted = self.forget_product
 
 	# -- what tests and scripts call ----------------------------------------------------------
 
@@ -264,6 +265,28 @@ class OrderStore:
 				self.save(order)
 		self.webhooks.fire("order.deleted", order_id, deleted_payload={"id": order_id})
 		return before
+
+	def forget_product(self, product_id: int, parent: dict[str, Any] | None) -> None:
+		"""A product or variation deleted for good. WooCommerce keeps its order lines (name,
+		amounts, taxes, meta) and answers them without it (observed on 8.4, dates unchanged): a
+		deleted product's lines with product_id 0, variation_id 0 and sku null; a deleted
+		variation's lines with variation_id 0 and the parent's sku. Runs under the site's lock."""
+		owner = parent["id"] if parent else product_id
+		for record in [r for r in self.records.values() if owner in r.product_ids]:
+			order = json.loads(record.text)
+			for line in order["line_items"]:
+				if parent is None and line["product_id"] == product_id:
+					line.update(
+						product_id=0, variation_id=0, sku=None, parent_name=None, image={"id": 0, "src": ""}
+					)
+				elif parent is not None and line["variation_id"] == product_id:
+					line.update(
+						variation_id=0,
+						sku=parent.get("sku", ""),
+						parent_name=None,
+						image={"id": "", "src": ""},
+					)
+			self.save(order)
 
 	def refund(self, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
 		"""A new refund of the order, restocking its lines unless told not to."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from woocommerce_fusion.engine.errors import MappingError
+from woocommerce_fusion.engine.mapping.deleted_products import placeholder_item_plan
 from woocommerce_fusion.engine.mapping.plans import ItemPlan
 from woocommerce_fusion.engine.mapping.readers import parse_int, records, text
 from woocommerce_fusion.engine.settings import ServerSettings
@@ -32,11 +32,7 @@ def item_plan(line: dict, settings: ServerSettings, what: str) -> ItemPlan:
 	product_id = line.get("product_id")
 	product_id = parse_int(product_id, f"{what} product_id") if product_id else 0
 	if product_id <= 0:
-		raise MappingError(
-			f"{what} has no product (product_id {line.get('product_id')!r}): the product was deleted "
-			"in WooCommerce or the line was added by hand. Link the line to a product in "
-			"WooCommerce, or remove it, and retry."
-		)
+		return placeholder_item_plan(line, settings, what)
 	variation_id = line.get("variation_id")
 	variation_id = parse_int(variation_id, f"{what} variation_id") if variation_id else 0
 	name = text(line.get("name"), f"{what} name")

@@ -25,6 +25,7 @@ from woocommerce_fusion.engine.mapping.customer import (
 	customer_plan,
 	shipping_address,
 )
+from woocommerce_fusion.engine.mapping.deleted_products import placeholder_description
 from woocommerce_fusion.engine.mapping.item import item_plan, visible_meta
 from woocommerce_fusion.engine.mapping.money import ZERO, parse_money, split_amount
 from woocommerce_fusion.engine.mapping.plans import LinePlan, SalesOrderPlan
@@ -152,7 +153,11 @@ def _line_plans(line: dict, settings: ServerSettings, what: str) -> list[LinePla
 		return []
 	item = item_plan(line, settings, what)
 	taxes = line_taxes(line, what)
-	description = "\n".join([name, *(f"{label}: {value}" for label, value in visible_meta(line, what))])
+	meta = visible_meta(line, what)
+	if item.placeholder_item:
+		description = placeholder_description(name, item, meta)
+	else:
+		description = "\n".join([name, *(f"{label}: {value}" for label, value in meta)])
 	return [
 		LinePlan(
 			item=item,
@@ -161,6 +166,7 @@ def _line_plans(line: dict, settings: ServerSettings, what: str) -> list[LinePla
 			amount=rate * units,
 			woocommerce_line_id=line_id,
 			description=description,
+			item_name=item.item_name if item.placeholder_item else "",
 			taxes=taxes if index == 0 else {},
 		)
 		for index, (units, rate) in enumerate(split_amount(total, qty))

@@ -71,6 +71,9 @@ class ItemPlan:
 	template_product_id: int = 0
 	template_name: str = ""
 	attributes: tuple[tuple[str, str], ...] = ()
+	# Set for a line whose product was deleted in the shop: the server's placeholder Item, on
+	# which the line is booked as it is; nothing is looked up or created for it.
+	placeholder_item: str = ""
 
 	@property
 	def is_variant(self) -> bool:
@@ -85,6 +88,8 @@ class LinePlan:
 	amount: Decimal
 	woocommerce_line_id: int
 	description: str = ""
+	# The row's item name when it is not the Item's own (a line booked on the placeholder Item).
+	item_name: str = ""
 	# WooCommerce tax rate id -> tax on this line (rounded to cents), for item-wise tax detail.
 	taxes: dict[int, Decimal] = field(default_factory=dict)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import classify, describe
+from woocommerce_fusion.engine.mapping.deleted_products import placeholder_note
 from woocommerce_fusion.engine.mapping.order import content_digest, map_order
 from woocommerce_fusion.engine.pipeline import (
 	Status,
@@ -190,7 +191,7 @@ def _sync_pair(
 
 	store_payload(record, order)
 	if decision.content_to_erp:
-		_apply_content(erp, settings, order, linked, decision.status)
+		_apply_content(erp, settings, order, record, linked, decision.status)
 		record.applied_digest = digest
 	if decision.status_to_erp and not (decision.content_to_erp and linked.docstatus == 0):
 		erp.update_sales_order(linked.name, {"woocommerce_status": decision.status})
@@ -282,6 +283,7 @@ def _apply_content(
 	erp: ErpPort,
 	settings: ServerSettings,
 	order: dict[str, Any],
+	record: OrderRecord,
 	linked: SalesOrderRef,
 	status: str,
 ) -> None:
@@ -290,6 +292,7 @@ def _apply_content(
 		# The draft takes the merged status, not the shop's: ERPNext may have changed it later.
 		plan = replace(plan, woocommerce_status=status)
 		erp.replace_sales_order_content(linked.name, plan, resolve_parties(erp, plan))
+		record.placeholder_lines = placeholder_note(plan)
 		return
 	# A submitted Sales Order cannot take new lines or totals; say so where people will see it.
 	erp.add_comment(

@@ -1,0 +1,59 @@
+"""Lines whose product no longer exists in the shop, booked on the server's placeholder Item.
+
+WooCommerce keeps a deleted product's order lines with their name, quantity, amounts, taxes and
+meta, but answers product_id 0, variation_id 0 and sku null for them (observed on WooCommerce
+8.4): nothing links such a line to an Item of its own any more. It is booked on the Item chosen
+on the server ("Deleted Product Item") under its own name, its amounts untouched, so the Sales
+Order still adds up to the shop's total; the order's row lists the lines booked that way.
+"""
+
+from __future__ import annotations
+
+from woocommerce_fusion.engine.errors import ConfigurationError
+from woocommerce_fusion.engine.mapping.plans import ItemPlan, SalesOrderPlan
+from woocommerce_fusion.engine.mapping.readers import text
+from woocommerce_fusion.engine.settings import ServerSettings
+
+# A Sales Order Item's item_name is a Data field of 140 characters.
+ITEM_NAME_LENGTH = 140
+
+
+def placeholder_item_plan(line: dict, settings: ServerSettings, what: str) -> ItemPlan:
+	"""The plan of a line without a product: the server's placeholder Item, or a configuration
+	error when the server has none."""
+	if not settings.deleted_product_item:
+		raise ConfigurationError(
+			f"{what} has no product in the shop (product_id {line.get('product_id')!r}): the product "
+			"was deleted in WooCommerce. Choose a Deleted Product Item on WooCommerce Server "
+			f"{settings.name} (Orders tab) to book such lines on, then retry."
+		)
+	return ItemPlan(
+		woocommerce_product_id=0,
+		woocommerce_variation_id=0,
+		sku=text(line.get("sku"), f"{what} sku"),
+		item_name=text(line.get("name"), f"{what} name")[:ITEM_NAME_LENGTH],
+		item_group=settings.item_group,
+		stock_uom=settings.stock_uom,
+		placeholder_item=settings.deleted_product_item,
+	)
+
+
+def placeholder_description(name: str, item: ItemPlan, meta: tuple[tuple[str, str], ...]) -> str:
+	"""The row's description: what the customer bought, as far as the shop still knows it."""
+	sku = f"SKU: {item.sku}" if item.sku else "SKU: unknown"
+	return "\n".join(
+		[name, f"{sku} (product deleted in WooCommerce)", *(f"{label}: {value}" for label, value in meta)]
+	)
+
+
+def placeholder_note(plan: SalesOrderPlan) -> str:
+	"""The lines booked on the placeholder Item, one per line: id, name and SKU."""
+	noted: dict[int, str] = {}
+	for line in plan.lines:
+		item = line.item
+		if item.placeholder_item and line.woocommerce_line_id not in noted:
+			noted[line.woocommerce_line_id] = (
+				f"Line {line.woocommerce_line_id}: {item.item_name} "
+				f"(SKU {item.sku or 'unknown'}) on {item.placeholder_item}"
+			)
+	return "\n".join(noted.values())
