@@ -6,13 +6,16 @@ amounts, taxes and meta kept (the test shop does the same once a product is dele
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import sync_settings
 from test_mapping_totals import case, settings
 
+from woocommerce_fusion.constants import DELETED_PRODUCT_ITEM
 from woocommerce_fusion.engine.errors import ConfigurationError, ErrorKind
 from woocommerce_fusion.engine.mapping import map_order
 from woocommerce_fusion.engine.mapping.deleted_products import placeholder_note
@@ -21,7 +24,8 @@ from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.sync.orders import sync_order
 from woocommerce_fusion.testing.erp_fake import ErpFake
 
-PLACEHOLDER = "WooCommerce Deleted Product"
+PLACEHOLDER = DELETED_PRODUCT_ITEM
+DOCTYPES = Path(__file__).parent.parent / "woocommerce_fusion" / "woocommerce_fusion" / "doctype"
 ADDRESS = {
 	"first_name": "Erika",
 	"last_name": "Muster",
@@ -218,3 +222,29 @@ def test_without_the_setting_the_order_fails_until_the_server_names_an_item(shop
 	assert done.status == Status.SALES_ORDER_CREATED
 	assert erp.sales_order(done.sales_order).grand_total == Decimal(order["total"])
 	assert done.placeholder_lines.startswith(f"Line {order['line_items'][0]['id']}: Probe Grinder")
+
+
+# -- the fields ----------------------------------------------------------------------------------
+
+
+def doctype_fields(name: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
+	doctype = json.loads((DOCTYPES / name / f"{name}.json").read_text())
+	return doctype["field_order"], {df["fieldname"]: df for df in doctype["fields"]}
+
+
+def test_the_server_chooses_the_item_and_defaults_to_the_one_made_at_install():
+	order, fields = doctype_fields("woocommerce_server")
+	assert order[order.index("delivery_lead_time") + 1] == "deleted_product_item"
+	field = fields["deleted_product_item"]
+	assert (field["fieldtype"], field["options"], field["default"]) == ("Link", "Item", DELETED_PRODUCT_ITEM)
+
+
+def test_the_order_row_shows_its_placeholder_lines_read_only_and_only_when_set():
+	order, fields = doctype_fields("woocommerce_order_sync")
+	assert order[order.index("transaction_id") + 1] == "placeholder_lines"
+	field = fields["placeholder_lines"]
+	assert (field["fieldtype"], field["read_only"], field["depends_on"]) == (
+		"Small Text",
+		1,
+		"eval:doc.placeholder_lines",
+	)

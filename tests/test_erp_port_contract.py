@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from conftest import MAPPED_ACCOUNTS
 
+from woocommerce_fusion.constants import DELETED_PRODUCT_ITEM
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.testing.erp_contract import ErpContract
@@ -73,8 +74,8 @@ class TestErpFakeContract(ErpContract, unittest.TestCase):
 		self.fake.stock_received_for(sales_order)
 
 	def placeholder_item(self) -> str:
-		self.fake.non_stock_items.add("WooCommerce Deleted Product")
-		return "WooCommerce Deleted Product"
+		self.fake.non_stock_items.add(DELETED_PRODUCT_ITEM)
+		return DELETED_PRODUCT_ITEM
 
 	def allow_stock_reservation(self) -> None:
 		self.fake.stock_reservation = True

@@ -799,6 +799,36 @@ def test_order_update_status(both, diffs):
 	diffs.check()
 
 
+def test_order_lines_of_a_deleted_product(both, diffs):
+	"""A product deleted for good: its lines keep their name and amounts, and lose the product."""
+	made = {}
+	for side in both:
+		product = side.json(
+			"POST",
+			"products",
+			None,
+			{"name": "Fidelity Grinder", "regular_price": "12.50", "sku": f"FID-{secrets.token_hex(5)}"},
+		)
+		lines = [
+			{"product_id": product["id"], "quantity": 3},
+			{"product_id": side.skus["MUG-CER"], "quantity": 1},
+		]
+		made[side.name] = side.json(
+			"POST", "orders", None, {**order_payloads(side)["mixed"], "line_items": lines}
+		)
+		side.json("DELETE", f"products/{product['id']}", {"force": "true"})
+	r, t, label = both_call(both, "GET", lambda s: f"orders/{made[s.name]['id']}")
+	compare_responses(diffs, label + " [product deleted]", r, t, values=True)
+	for side, response in zip(both, (r, t), strict=False):
+		if response.ok:
+			gone = response.json()["line_items"][0]
+			if (gone["product_id"], gone["variation_id"], gone["sku"]) != (0, 0, None):
+				diffs.add(label, f"{side.name}: the deleted product's line is {short(gone)}")
+			if response.json()["date_modified_gmt"] != made[side.name]["date_modified_gmt"]:
+				diffs.add(label, f"{side.name}: deleting the product moved the order's date_modified")
+	diffs.check()
+
+
 def test_order_trash_and_delete(both, diffs):
 	made = {side.name: new_order(side, "mixed") for side in both}
 

@@ -11,10 +11,7 @@ import frappe
 from frappe import _
 from frappe.utils.nestedset import get_root_of
 
-from woocommerce_fusion.constants import SERVER_DOCTYPE
-
-# Also the default of WooCommerce Server's Deleted Product Item (woocommerce_server.json).
-DELETED_PRODUCT_ITEM = "WooCommerce Deleted Product"
+from woocommerce_fusion.constants import DELETED_PRODUCT_ITEM, SERVER_DOCTYPE
 
 
 def make_deleted_product_item() -> str | None:
