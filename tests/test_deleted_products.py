@@ -6,6 +6,7 @@ amounts, taxes and meta kept (the test shop does the same once a product is dele
 
 from __future__ import annotations
 
+import copy
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +19,8 @@ from test_mapping_totals import case, settings
 from woocommerce_fusion.constants import DELETED_PRODUCT_ITEM
 from woocommerce_fusion.engine.errors import ConfigurationError, ErrorKind
 from woocommerce_fusion.engine.mapping import map_order
-from woocommerce_fusion.engine.mapping.deleted_products import placeholder_note
+from woocommerce_fusion.engine.mapping.deleted_products import placeholder_note, restore_deleted_products
+from woocommerce_fusion.engine.mapping.order import content_digest
 from woocommerce_fusion.engine.pipeline import Status, process_order
 from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.sync.orders import sync_order
@@ -222,6 +224,57 @@ def test_without_the_setting_the_order_fails_until_the_server_names_an_item(shop
 	assert done.status == Status.SALES_ORDER_CREATED
 	assert erp.sales_order(done.sales_order).grand_total == Decimal(order["total"])
 	assert done.placeholder_lines.startswith(f"Line {order['line_items'][0]['id']}: Probe Grinder")
+
+
+@pytest.mark.parametrize("submit", [False, True], ids=["draft", "submitted"])
+def test_a_product_deleted_after_its_sales_order_was_made_leaves_the_sales_order_alone(
+	shop, client, clock, submit
+):
+	product = client.post("products", {"name": "Probe Grinder", "regular_price": "12.34", "sku": "PRB-1"})
+	made = client.post(
+		"orders",
+		{
+			"status": "processing",
+			"billing": {**ADDRESS, "email": "erika.muster@example.com"},
+			"line_items": [
+				{"product_id": product["id"], "quantity": 3},
+				{"product_id": shop.product_by_sku("ESP-1KG")["id"], "quantity": 1},
+			],
+		},
+	)
+	erp = ErpFake(now=clock)
+	settings = sync_settings(shop, deleted_product_item=PLACEHOLDER, submit_sales_orders=submit)
+	assert sync_order(erp, client, settings, client.get(f"orders/{made['id']}")) == "created"
+	record = erp.order_record(settings.name, made["id"])
+
+	client.delete(f"products/{product['id']}", {"force": True})
+	clock.advance(minutes=5)
+	shop.modify_order(made["id"], status="completed")
+	order = client.get(f"orders/{made['id']}")
+	assert order["line_items"][0]["product_id"] == 0
+	assert sync_order(erp, client, settings, order) == "updated"
+
+	so = erp.sales_order(record.sales_order)
+	assert [line["item_code"] for line in so.lines] == ["PRB-1", "ESP-1KG"]
+	assert so.woocommerce_status == "completed"
+	# Not taken for a change of the order's content: no comment on a submitted Sales Order either.
+	assert erp.comments == []
+	after = erp.order_record(settings.name, made["id"])
+	assert (after.placeholder_lines, after.applied_digest) == ("", content_digest(order))
+	assert sync_order(erp, client, settings, order) == "unchanged"
+
+
+def test_a_real_change_next_to_a_deleted_product_is_still_a_change():
+	before = case("order_case_mixed_tax_rates")
+	after = copy.deepcopy(before)
+	after["line_items"][1] = deleted(after["line_items"][1])
+	assert content_digest(restore_deleted_products(before, after)) == content_digest(before)
+	after["line_items"][0]["quantity"] += 1
+	assert content_digest(restore_deleted_products(before, after)) != content_digest(before)
+	# A line whose product was swapped for another is no deleted product.
+	swapped = copy.deepcopy(before)
+	swapped["line_items"][1]["product_id"] += 1
+	assert content_digest(restore_deleted_products(before, swapped)) != content_digest(before)
 
 
 # -- the fields ----------------------------------------------------------------------------------

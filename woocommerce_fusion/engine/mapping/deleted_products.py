@@ -9,6 +9,8 @@ Order still adds up to the shop's total; the order's row lists the lines booked 
 
 from __future__ import annotations
 
+from typing import Any
+
 from woocommerce_fusion.engine.errors import ConfigurationError
 from woocommerce_fusion.engine.mapping.plans import ItemPlan, SalesOrderPlan
 from woocommerce_fusion.engine.mapping.readers import text
@@ -57,3 +59,33 @@ def placeholder_note(plan: SalesOrderPlan) -> str:
 				f"(SKU {item.sku or 'unknown'}) on {item.placeholder_item}"
 			)
 	return "\n".join(noted.values())
+
+
+def restore_deleted_products(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+	"""`after` with each line whose product the shop has deleted since `before` given back the
+	product, variation and SKU it had then: what the order was for the Sales Order made from
+	`before`. Deleting a product changes no date and nothing else of the order."""
+	known = {line.get("id"): line for line in _lines(before)}
+	lines = []
+	for line in _lines(after):
+		prior = known.get(line.get("id"))
+		if prior is not None and _lost_its_product(prior, line):
+			line = {**line, **{key: prior.get(key) for key in ("product_id", "variation_id", "sku")}}
+		lines.append(line)
+	return {**after, "line_items": lines}
+
+
+def _lines(order: dict[str, Any]) -> list[dict[str, Any]]:
+	entries = order.get("line_items") if isinstance(order, dict) else None
+	return [line for line in entries if isinstance(line, dict)] if isinstance(entries, list) else []
+
+
+def _lost_its_product(prior: dict[str, Any], line: dict[str, Any]) -> bool:
+	"""The product was deleted (product 0), or only its variation (the parent stays, variation 0)."""
+	if prior.get("product_id") and not line.get("product_id"):
+		return not line.get("variation_id")
+	return bool(
+		prior.get("variation_id")
+		and not line.get("variation_id")
+		and line.get("product_id") == prior.get("product_id")
+	)

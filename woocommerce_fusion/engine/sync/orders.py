@@ -16,7 +16,7 @@ from typing import Any
 
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import classify, describe
-from woocommerce_fusion.engine.mapping.deleted_products import placeholder_note
+from woocommerce_fusion.engine.mapping.deleted_products import placeholder_note, restore_deleted_products
 from woocommerce_fusion.engine.mapping.order import content_digest, map_order
 from woocommerce_fusion.engine.pipeline import (
 	Status,
@@ -158,6 +158,15 @@ def _sync_pair(
 			shop_modified = record.date_modified_gmt
 	adopted = _adopt(record, linked)
 	digest = content_digest(order)
+	# Products deleted in the shop since: their lines are booked on their Items already, and the
+	# Sales Order keeps them (a draft is not rewritten onto the placeholder Item).
+	kept_lines = (
+		bool(previous)
+		and digest != record.applied_digest
+		and content_digest(restore_deleted_products(previous, order)) == record.applied_digest
+	)
+	if kept_lines:
+		record.applied_digest = digest
 	decision = decide(
 		has_sales_order=True,
 		shop_status=str(order.get("status") or ""),
@@ -172,7 +181,7 @@ def _sync_pair(
 		owns_content=record.status in STATUS_MANAGED_BY_PIPELINE,
 	)
 	# An earlier failure of this pair is over once the pair is in step again.
-	changed = _clear_sync_error(record) or adopted
+	changed = _clear_sync_error(record) or adopted or kept_lines
 	if decision.action in (Action.NOTHING, Action.RECORD):
 		if record.sales_order_modified != linked.modified_utc:
 			# Someone saved the Sales Order without changing what the sync keeps in step;
