@@ -7,6 +7,7 @@ The sync commits, so the class removes what an earlier run left before it starts
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -187,6 +188,39 @@ class TestDeletedProducts(FrappeTestCase):
 		self.assertIn(f"Choose a Deleted Product Item on WooCommerce Server {SERVER}", row.error)
 		self.assertFalse(row.sales_order)
 		self.assertFalse(row.placeholder_lines)
+
+	def test_a_product_deleted_after_the_draft_was_made_leaves_the_draft_alone(self):
+		product = self.client.post(
+			"products",
+			{
+				"name": "Probe Kettle",
+				"regular_price": "20.00",
+				"sku": f"PRK-{frappe.generate_hash(length=6)}",
+			},
+		)
+		made = self.client.post(
+			"orders",
+			{
+				"status": "processing",
+				"billing": {**ADDRESS, "email": "erika.muster@example.com"},
+				"line_items": [{"product_id": product["id"], "quantity": 2}],
+			},
+		)
+		self.assertEqual(self.sync(self.client.get(f"orders/{made['id']}")), "created")
+		item_code = self.sales_order(made["id"]).items[0].item_code
+		self.assertNotEqual(item_code, DELETED_PRODUCT_ITEM)
+
+		self.client.delete(f"products/{product['id']}", {"force": True})
+		# WooCommerce's timestamps have whole seconds.
+		time.sleep(1.1)
+		self.shop.modify_order(made["id"], status="completed")
+		self.assertEqual(self.sync(self.client.get(f"orders/{made['id']}")), "updated")
+
+		so = self.sales_order(made["id"])
+		self.assertEqual(
+			([row.item_code for row in so.items], so.woocommerce_status), ([item_code], "completed")
+		)
+		self.assertFalse(self.row(made["id"]).placeholder_lines)
 
 	def restore_stock_reservation(self, value: Any) -> None:
 		frappe.db.set_single_value("Stock Settings", "enable_stock_reservation", value)
