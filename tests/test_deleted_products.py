@@ -290,6 +290,12 @@ def test_the_server_chooses_the_item_and_defaults_to_the_one_made_at_install():
 	assert order[order.index("delivery_lead_time") + 1] == "deleted_product_item"
 	field = fields["deleted_product_item"]
 	assert (field["fieldtype"], field["options"], field["default"]) == ("Link", "Item", DELETED_PRODUCT_ITEM)
+	# Desk offers only Items a line can be booked on without stock: no template, nothing disabled.
+	assert json.loads(field["link_filters"]) == [
+		["Item", "is_stock_item", "=", 0],
+		["Item", "has_variants", "=", 0],
+		["Item", "disabled", "=", 0],
+	]
 
 
 def test_the_order_row_shows_its_placeholder_lines_read_only_and_only_when_set():
