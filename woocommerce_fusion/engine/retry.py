@@ -11,9 +11,9 @@ Server, or someone pressing Retry.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from woocommerce_fusion.engine.errors import ErrorKind
-from woocommerce_fusion.engine.ports import OrderRecord
 
 RETRY_DELAYS = (
 	timedelta(minutes=5),
@@ -43,7 +43,15 @@ class RetryStatus:
 	NEEDS_FIX = "Waits for a fix of the data or the settings"
 
 
-def schedule_retry(record: OrderRecord, kind: ErrorKind, now: datetime) -> None:
+class Retried(Protocol):
+	"""What keeps a retry schedule: an order row (OrderRecord), or its status push (StatusPush)."""
+
+	attempts: int
+	next_attempt_on: datetime | None
+	retry_status: str
+
+
+def schedule_retry(record: Retried, kind: ErrorKind, now: datetime) -> None:
 	"""Set the next attempt of a record whose attempt just failed (attempts already counted)."""
 	if kind not in HEALS_BY_WAITING:
 		record.next_attempt_on = None
@@ -58,7 +66,7 @@ def schedule_retry(record: OrderRecord, kind: ErrorKind, now: datetime) -> None:
 	record.retry_status = RetryStatus.SCHEDULED
 
 
-def clear_retry(record: OrderRecord) -> None:
+def clear_retry(record: Retried) -> None:
 	"""The order went through: the next failure starts a new series of attempts."""
 	record.attempts = 0
 	record.next_attempt_on = None

@@ -34,6 +34,7 @@ from woocommerce_fusion.engine.mapping.plans import (
 )
 from woocommerce_fusion.engine.ports import OrderRecord, ResolvedParties, SalesOrderRef
 from woocommerce_fusion.testing.erp_fake_billing import BILLING_TABLES, _FakeBilling
+from woocommerce_fusion.testing.erp_fake_status import STATUS_TABLES, _FakeStatus
 
 _MISSING = object()
 _RECORD_DATETIMES = ("date_modified_gmt", "sales_order_modified", "last_attempt_on", "next_attempt_on")
@@ -167,14 +168,23 @@ class _FakeMasters:
 		return existing["item_code"]
 
 
-class ErpFake(_FakeMasters, _FakeBilling):
+class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling):
 	def __init__(self, *, now: Callable[[], datetime] | None = None, exchange_rates: dict | None = None):
 		self.now = now or (lambda: datetime.now(timezone.utc))
 		self.exchange_rates: dict[tuple[str, str], Decimal] = dict(exchange_rates or {})
 		# table -> key -> [(commit sequence, value)], oldest first
 		self._versions: dict[str, dict[Any, list[tuple[int, Any]]]] = {
 			table: {}
-			for table in ("order", "sales_order", "customer", "address", "contact", "item", *BILLING_TABLES)
+			for table in (
+				"order",
+				"sales_order",
+				"customer",
+				"address",
+				"contact",
+				"item",
+				*BILLING_TABLES,
+				*STATUS_TABLES,
+			)
 		}
 		self._sequence = 0
 		self.comments: list[tuple[str, str, str]] = []
@@ -195,6 +205,7 @@ class ErpFake(_FakeMasters, _FakeBilling):
 		# Test hook: called with the Sales Order name right after it is inserted (before commit).
 		self.after_sales_order_insert: Callable[[str], None] | None = None
 		self._init_billing()
+		self._init_status()
 
 	# -- transactions ----------------------------------------------------------------------
 
