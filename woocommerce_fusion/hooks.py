@@ -38,7 +38,12 @@ doc_events = {
 		"onload": "woocommerce_fusion.erp.sales_order_hooks.onload",
 		"on_submit": "woocommerce_fusion.erp.sales_order_hooks.on_submit",
 		"on_update_after_submit": "woocommerce_fusion.erp.sales_order_hooks.on_update_after_submit",
-	}
+		# Status back to WooCommerce (erp/status_back.py): the server's Status Rules decide.
+		"on_cancel": "woocommerce_fusion.erp.status_back.on_sales_order_cancel",
+		"on_change": "woocommerce_fusion.erp.status_back.on_sales_order_change",
+	},
+	"Delivery Note": {"on_submit": "woocommerce_fusion.erp.status_back.on_delivery_note_submit"},
+	"Sales Invoice": {"on_submit": "woocommerce_fusion.erp.status_back.on_sales_invoice_submit"},
 }
 
 # The job that does the work of each WooCommerce Sync Action type, called with the claimed
@@ -46,13 +51,18 @@ doc_events = {
 woocommerce_sync_runners = {
 	"Orders": "woocommerce_fusion.tasks.order_sync.run_orders",
 	"One order": "woocommerce_fusion.tasks.order_sync.run_one_order",
+	"Status push": "woocommerce_fusion.tasks.status_push.run_status_push",
 }
 
 scheduler_events = {
 	"hourly_long": ["woocommerce_fusion.tasks.order_sync.run_hourly_order_sync"],
 	# Failed orders whose next attempt is due (see engine/retry.py for the schedule).
 	"cron": {
-		"*/5 * * * *": ["woocommerce_fusion.tasks.order_retry.retry_failed_orders"],
+		"*/5 * * * *": [
+			"woocommerce_fusion.tasks.order_retry.retry_failed_orders",
+			# Status pushes that failed and are due again, or whose run was lost.
+			"woocommerce_fusion.tasks.status_push.retry_status_pushes",
+		],
 		# Orders left in "Not processed": queued again, then flagged (tasks/stuck_orders.py).
 		"*/10 * * * *": ["woocommerce_fusion.tasks.stuck_orders.requeue_stuck_orders"],
 	},

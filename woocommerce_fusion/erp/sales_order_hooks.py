@@ -5,7 +5,8 @@ job runs after the commit, so it reads what the user saved, and never for a roll
 Nothing is queued for a shop whose order sync is off.
 
 Closing and cancelling a Sales Order (which ERPNext writes with db_set, seen only by on_change)
-queue nothing yet: a sync of the order does not take those states to the shop.
+queue no sync of the order: the server's Status Rules decide what they tell the shop
+(erp/status_back.py).
 """
 
 from __future__ import annotations

@@ -55,6 +55,8 @@ class State:
 class SyncType:
 	ORDERS = "Orders"
 	ONE_ORDER = "One order"
+	# The statuses ERPNext events set, sent to the shop in batches (tasks/status_push.py).
+	STATUS_PUSH = "Status push"
 
 	# Runs over a whole shop: two of them for the same shop at once would only do the work twice,
 	# so a newer one supersedes a queued one and never runs beside a live one. Single requests

@@ -16,6 +16,7 @@ from woocommerce_fusion.engine.errors import FusionError, WooCommerceError
 from woocommerce_fusion.engine.intake import ORDER_TOPICS
 from woocommerce_fusion.erp.connection import get_client
 from woocommerce_fusion.erp.order_records import retry_after_settings_change
+from woocommerce_fusion.erp.status_records import default_rules
 from woocommerce_fusion.runs.switches import check_order_sync_enabled
 
 RECEIVE_PATH = "/api/method/woocommerce_fusion.webhooks.receive"
@@ -30,6 +31,11 @@ MAX_TITLE_LENGTH = 80
 
 
 class WooCommerceServer(Document):
+	def before_insert(self) -> None:
+		# Status back to WooCommerce starts with the defaults; existing servers got them by a patch.
+		if not self.get("status_rules"):
+			self.set("status_rules", default_rules())
+
 	def validate(self) -> None:
 		self.validate_title_length()
 		self.woocommerce_server_url = normalise_shop_url(self.woocommerce_server_url)
