@@ -14,6 +14,7 @@ from conftest import MAPPED_ACCOUNTS
 from woocommerce_fusion.constants import DELETED_PRODUCT_ITEM
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord
 from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.engine.status_port import StatusRule
 from woocommerce_fusion.testing.erp_contract import ErpContract
 from woocommerce_fusion.testing.erp_fake import ErpFake
 
@@ -79,3 +80,9 @@ class TestErpFakeContract(ErpContract, unittest.TestCase):
 
 	def allow_stock_reservation(self) -> None:
 		self.fake.stock_reservation = True
+
+	def make_status(self) -> ErpFake:
+		return self.fake
+
+	def use_status_rules(self, rules: list[StatusRule]) -> None:
+		self.fake.status_rules_by_server[self.server] = list(rules)

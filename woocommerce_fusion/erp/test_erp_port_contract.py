@@ -15,14 +15,16 @@ from typing import Any, TypeVar
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, order_sync_name
+from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, SERVER_DOCTYPE, order_sync_name
 from woocommerce_fusion.engine.mapping.order import map_order
 from woocommerce_fusion.engine.pipeline import resolve_parties
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord
 from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.engine.status_port import StatusRule
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.masters.deleted_product import make_deleted_product_item
 from woocommerce_fusion.erp.order_records import to_record
+from woocommerce_fusion.erp.status_records import RULE_DOCTYPE, RULES_TABLE, FrappeStatus
 from woocommerce_fusion.testing.bench_fixtures import (
 	COMPANY,
 	MODE_OF_PAYMENT,
@@ -175,3 +177,23 @@ class TestFrappeErpContract(ErpContract, FrappeTestCase):
 	def allow_stock_reservation(self) -> None:
 		# Rolled back with the rest of the test's transaction in tearDown.
 		frappe.db.set_single_value("Stock Settings", "enable_stock_reservation", 1)
+
+	def make_status(self) -> FrappeStatus:
+		return FrappeStatus()
+
+	def use_status_rules(self, rules: list[StatusRule]) -> None:
+		# Rows of the server's table, rolled back in tearDown like the rest of the test.
+		frappe.db.delete(RULE_DOCTYPE, {"parent": SERVER, "parenttype": SERVER_DOCTYPE})
+		for idx, rule in enumerate(rules, start=1):
+			frappe.get_doc(
+				{
+					"doctype": RULE_DOCTYPE,
+					"parent": SERVER,
+					"parenttype": SERVER_DOCTYPE,
+					"parentfield": RULES_TABLE,
+					"idx": idx,
+					"erpnext_event": rule.event,
+					"woocommerce_status": rule.woocommerce_status,
+					"enabled": int(rule.enabled),
+				}
+			).db_insert()
