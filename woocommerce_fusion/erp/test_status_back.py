@@ -36,10 +36,20 @@ test_dependencies = ["Company", "Customer Group", "Territory"]
 SERVER = "_Test WooCommerce Status Back"
 
 
+def reopen_closed() -> None:
+	"""ERPNext cancels no closed Sales Order, and remove_orders cancels them all."""
+	for name in frappe.get_all(
+		"Sales Order", {"woocommerce_server": SERVER, "status": "Closed"}, pluck="name"
+	):
+		update_sales_order_status("Draft", name)
+	frappe.db.commit()
+
+
 class TestStatusBack(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls) -> None:
 		super().setUpClass()
+		reopen_closed()
 		start_clean(SERVER)
 		cls.shop = TestShop(timezone="America/New_York").start()
 		make_server(SERVER, cls.shop.url, synchronise_orders_from="2000-01-01", submit_sales_orders=1)
@@ -49,6 +59,7 @@ class TestStatusBack(FrappeTestCase):
 	def tearDownClass(cls) -> None:
 		cls.shop.stop()
 		cls.use_rules()
+		reopen_closed()
 		remove_orders(SERVER)
 		frappe.db.delete(SYNC_ACTION_DOCTYPE, {"woocommerce_server": SERVER})
 		frappe.db.commit()
