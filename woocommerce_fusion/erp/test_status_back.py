@@ -18,7 +18,13 @@ from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note, 
 from erpnext.selling.doctype.sales_order.sales_order import update_status as update_sales_order_status
 from frappe.tests.utils import FrappeTestCase
 
-from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, SYNC_ACTION_DOCTYPE, order_sync_name
+from woocommerce_fusion.constants import (
+	ORDER_SYNC_DOCTYPE,
+	REQUEST_LOG_DOCTYPE,
+	SYNC_ACTION_DOCTYPE,
+	order_sync_name,
+)
+from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.settings import InvoicePolicy
 from woocommerce_fusion.engine.status_port import PushState
 from woocommerce_fusion.engine.sync.orders import sync_order
@@ -27,6 +33,7 @@ from woocommerce_fusion.erp.connection import get_client, get_settings
 from woocommerce_fusion.erp.status_records import default_rules
 from woocommerce_fusion.runs import State, SyncType
 from woocommerce_fusion.runs.queue import run_sync_action
+from woocommerce_fusion.tasks.status_push import retry_status_pushes
 from woocommerce_fusion.testing.bench_fixtures import make_server, remove_orders, start_clean
 from woocommerce_fusion.testing.order_cases import load_order
 from woocommerce_fusion.testing.shop import TestShop
@@ -62,6 +69,7 @@ class TestStatusBack(FrappeTestCase):
 		reopen_closed()
 		remove_orders(SERVER)
 		frappe.db.delete(SYNC_ACTION_DOCTYPE, {"woocommerce_server": SERVER})
+		frappe.db.delete(REQUEST_LOG_DOCTYPE, {"server": SERVER})
 		frappe.db.commit()
 		super().tearDownClass()
 
@@ -187,3 +195,52 @@ class TestStatusBack(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Sales Order", sales_order, "woocommerce_status"), "processing")
 		self.assertEqual(self.shop.orders[order_id]["status"], "processing")
 		self.assertEqual(self.shop.count(), 0)
+
+	def deliver(self, sales_order: str) -> str:
+		dn = make_delivery_note(sales_order)
+		dn.insert()
+		dn.submit()
+		frappe.db.commit()
+		return dn.name
+
+	def test_an_order_the_shop_refuses_fails_on_its_row_and_in_the_request_log(self):
+		order_id, sales_order = self.synced_order()
+		self.shop.request("DELETE", f"orders/{order_id}", params={"force": "true"})
+		self.deliver(sales_order)
+		self.run_push()
+		row = self.row(order_id)
+		self.assertEqual((row.status_push, row.status_push_error_kind), (PushState.FAILED, "bad_request"))
+		self.assertEqual(row.status_push_retry, RetryStatus.NEEDS_FIX)
+		self.assertIn("Invalid ID", row.status_push_error)
+		logged = frappe.get_all(
+			REQUEST_LOG_DOCTYPE,
+			filters={"server": SERVER, "reference_name": row.name},
+			fields=["endpoint", "succeeded", "status_code", "error_kind"],
+		)
+		self.assertEqual(
+			[(r.endpoint, r.succeeded, r.status_code, r.error_kind) for r in logged],
+			[("/wp-json/wc/v3/orders/batch", 0, 400, "bad_request")],
+		)
+
+	def test_a_shop_that_is_down_is_tried_again_by_the_retry_job(self):
+		order_id, sales_order = self.synced_order()
+		self.deliver(sales_order)
+		self.shop.inject_fault("503", times=100, path_prefix="/wp-json/wc/v3/orders/batch")
+		self.run_push()
+		row = self.row(order_id)
+		self.assertEqual((row.status_push, row.status_push_error_kind), (PushState.FAILED, "unavailable"))
+		self.assertEqual((row.status_push_attempts, row.status_push_retry), (1, RetryStatus.SCHEDULED))
+		self.assertIsNotNone(row.status_push_next_attempt_on)
+		self.assertEqual(self.shop.orders[order_id]["status"], "processing")
+
+		retry_status_pushes()
+		self.assertIsNone(self.queued_push(), "not due yet")
+		frappe.db.set_value(
+			ORDER_SYNC_DOCTYPE, row.name, "status_push_next_attempt_on", "2000-01-01 00:00:00"
+		)
+		frappe.flags.pop("woocommerce_status_pushes_scheduled", None)
+		retry_status_pushes()
+		self.shop.clear_faults()
+		self.run_push()
+		self.assertEqual(self.shop.orders[order_id]["status"], "completed")
+		self.assertEqual(self.row(order_id).status_push, PushState.PUSHED)
