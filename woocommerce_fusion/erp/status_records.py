@@ -85,19 +85,19 @@ class FrappeStatus:
 				{"woocommerce_status": status, STATUS_CHANGED_ON: now_datetime()},
 				update_modified=False,
 			)
+		pending = to_row(
+			StatusPush(
+				server,
+				int(woocommerce_id),
+				state=PushState.PENDING,
+				document_type=document_type,
+				document_name=document_name,
+			)
+		)
+		# When the status last reached the shop stays until it reaches it again.
+		del pending[PUSH_FIELDS["pushed_on"]]
 		frappe.db.set_value(
-			ORDER_SYNC_DOCTYPE,
-			order_sync_name(server, woocommerce_id),
-			to_row(
-				StatusPush(
-					server,
-					int(woocommerce_id),
-					state=PushState.PENDING,
-					document_type=document_type,
-					document_name=document_name,
-				)
-			),
-			update_modified=True,
+			ORDER_SYNC_DOCTYPE, order_sync_name(server, woocommerce_id), pending, update_modified=True
 		)
 
 	# -- the push, under the order's lock --------------------------------------------------------

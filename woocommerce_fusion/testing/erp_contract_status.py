@@ -69,10 +69,15 @@ class StatusContract:
 		)
 		self.assertIn(woocommerce_id, status.status_pushes_due(self.server, after.modified_utc, 100))
 
-		# A later event before the push takes it over.
+		# A later event takes the push over; when the status last reached the shop stays.
+		pushed = replace(push, state=PushState.PUSHED, pushed_on=after.modified_utc)
+		status.save_status_push(pushed)
 		status.request_status_push(self.server, woocommerce_id, name, "completed", "Sales Order", name)
 		push = status.read_status_push(self.server, woocommerce_id)
-		self.assertEqual((push.document_type, push.document_name), ("Sales Order", name))
+		self.assertEqual(
+			(push.state, push.document_type, push.document_name, push.pushed_on),
+			(PushState.PENDING, "Sales Order", name, pushed.pushed_on),
+		)
 
 	def test_a_saved_push_reads_back_and_is_due_as_its_schedule_says(self):
 		status = self.make_status()
