@@ -14,6 +14,7 @@ import frappe
 from frappe.utils import cint, cstr, get_datetime, now_datetime
 
 from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, SERVER_DOCTYPE, order_sync_name
+from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.status_back import DEFAULT_RULES
 from woocommerce_fusion.engine.status_port import (
 	PushState,
@@ -188,6 +189,22 @@ class FrappeStatus:
 		except Exception:
 			# A log row that could not be written must never fail the push it reports on.
 			frappe.logger("woocommerce_fusion").exception("Could not log the refused status push")
+
+
+def pushes_due_after_settings_change(server: str) -> None:
+	"""A saved WooCommerce Server may have fixed what the failed pushes lacked (a key, say): the
+	retry job sends them again."""
+	frappe.db.set_value(
+		ORDER_SYNC_DOCTYPE,
+		{
+			"woocommerce_server": server,
+			"status_push": PushState.FAILED,
+			"status_push_retry": RetryStatus.NEEDS_FIX,
+		},
+		"status_push_next_attempt_on",
+		now_datetime(),
+		update_modified=False,
+	)
 
 
 def to_row(push: StatusPush) -> dict:

@@ -221,6 +221,10 @@ class TestStatusBack(FrappeTestCase):
 			[(r.endpoint, r.succeeded, r.status_code, r.error_kind) for r in logged],
 			[("/wp-json/wc/v3/orders/batch", 0, 400, "bad_request")],
 		)
+		self.assertIsNone(row.status_push_next_attempt_on)
+		# Saving the server may have fixed it: the retry job sends it again.
+		frappe.get_doc("WooCommerce Server", SERVER).save(ignore_permissions=True)
+		self.assertIsNotNone(self.row(order_id).status_push_next_attempt_on)
 
 	def test_a_shop_that_is_down_is_tried_again_by_the_retry_job(self):
 		order_id, sales_order = self.synced_order()

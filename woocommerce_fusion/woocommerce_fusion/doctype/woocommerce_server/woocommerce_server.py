@@ -16,7 +16,7 @@ from woocommerce_fusion.engine.errors import FusionError, WooCommerceError
 from woocommerce_fusion.engine.intake import ORDER_TOPICS
 from woocommerce_fusion.erp.connection import get_client
 from woocommerce_fusion.erp.order_records import retry_after_settings_change
-from woocommerce_fusion.erp.status_records import default_rules
+from woocommerce_fusion.erp.status_records import default_rules, pushes_due_after_settings_change
 from woocommerce_fusion.runs.switches import check_order_sync_enabled
 
 RECEIVE_PATH = "/api/method/woocommerce_fusion.webhooks.receive"
@@ -47,6 +47,7 @@ class WooCommerceServer(Document):
 	def on_update(self) -> None:
 		# A missing account or a wrong setting may be what the waiting orders failed on.
 		retry_after_settings_change(self.name)
+		pushes_due_after_settings_change(self.name)
 		self.follow_order_sync_switch()
 
 	def on_trash(self) -> None:
