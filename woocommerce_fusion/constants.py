@@ -17,6 +17,9 @@ WEBHOOK_DELIVERY_DOCTYPE = "WooCommerce Webhook Delivery"
 # The Item made at install for lines of products deleted in the shop, and the default of
 # WooCommerce Server's Deleted Product Item.
 DELETED_PRODUCT_ITEM = "WooCommerce Deleted Product"
+ORDER_SYNC_REPORT_DOCTYPE = "WooCommerce Order Sync Report"
+# Users with this role get an e-mail when an order fails or is flagged stuck (erp/order_notices.py).
+NOTIFICATION_ROLE = "WooCommerce Order Sync Notification"
 
 
 def order_sync_name(server: str, woocommerce_id: int) -> str:

@@ -62,6 +62,9 @@ scheduler_events = {
 			"woocommerce_fusion.tasks.order_retry.retry_failed_orders",
 			# Status pushes that failed and are due again, or whose run was lost.
 			"woocommerce_fusion.tasks.status_push.retry_status_pushes",
+			# Daily Order Sync Reports whose time of day has passed (Frappe's Auto Email Report
+			# has no time of day).
+			"woocommerce_fusion.tasks.order_report.send_due_reports",
 		],
 		# Orders left in "Not processed": queued again, then flagged (tasks/stuck_orders.py).
 		"*/10 * * * *": ["woocommerce_fusion.tasks.stuck_orders.requeue_stuck_orders"],

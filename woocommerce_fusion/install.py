@@ -26,6 +26,8 @@ ROLES = (
 	# follows the order sync and queues single orders again ("Sync this Order"); may not open
 	# the WooCommerce Servers, whose keys and settings stay with the manager
 	"WooCommerce Order Sync User",
+	# gets an e-mail when an order fails or is flagged stuck (erp/order_notices.py)
+	"WooCommerce Order Sync Notification",
 )
 
 

@@ -15,10 +15,12 @@ from frappe import _
 from frappe.utils import cint, cstr, get_datetime, now_datetime
 
 from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, order_sync_name
+from woocommerce_fusion.engine.notices import forgets_notice
 from woocommerce_fusion.engine.pipeline import Status
 from woocommerce_fusion.engine.ports import OrderRecord
 from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.timeutil import parse_gmt
+from woocommerce_fusion.erp.order_notices import queue_notice
 from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 
 # OrderRecord attribute -> WooCommerce Order Sync field, for everything save_order may write.
@@ -123,6 +125,9 @@ def save_order(record: OrderRecord) -> None:
 	changes = {field: value for field, value in wanted.items() if not _same(field, value, stored.get(field))}
 	if changes:
 		frappe.db.set_value(ORDER_SYNC_DOCTYPE, record.name, changes, update_modified=True)
+	if changes.get("status") in Status.FAILED_STATES:
+		# Told after the commit, by a job of its own: mail never slows or fails the sync.
+		queue_notice(record.name)
 
 
 def to_record(row: dict[str, Any]) -> OrderRecord:
@@ -181,6 +186,9 @@ def to_row(record: OrderRecord) -> dict[str, Any]:
 		# The order moved on: it is no longer stuck (tasks/stuck_orders.py) and not waiting for it.
 		row["stuck"] = 0
 		row["requeued_on"] = None
+	if forgets_notice(record.status):
+		# Back in a good state: a failure later is a new one, told again (erp/order_notices.py).
+		row["notified_state"] = ""
 	return row
 
 

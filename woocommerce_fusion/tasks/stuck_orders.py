@@ -18,6 +18,7 @@ from frappe.utils import cint, now_datetime
 
 from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, SERVER_DOCTYPE
 from woocommerce_fusion.engine.pipeline import Status
+from woocommerce_fusion.erp.order_notices import notify_pending_orders
 from woocommerce_fusion.tasks.order_sync import enqueue_one_order
 
 DEFAULT_STUCK_AFTER_MINUTES = 30
@@ -39,6 +40,8 @@ def requeue_stuck_orders() -> None:
 		minutes = cint(server.stuck_after_minutes) or DEFAULT_STUCK_AFTER_MINUTES
 		check_server(server.name, timedelta(minutes=minutes), now)
 		frappe.db.commit()
+	# The rows just flagged, and any failure whose own notice job was lost.
+	notify_pending_orders()
 
 
 def check_server(server: str, stuck_after: timedelta, now: datetime) -> None:
