@@ -21,7 +21,6 @@ from woocommerce_fusion.constants import (
 	NOTIFICATION_ROLE,
 	ORDER_SYNC_DOCTYPE,
 	ORDER_SYNC_REPORT_DOCTYPE,
-	order_sync_name,
 )
 from woocommerce_fusion.engine.pipeline import Status
 from woocommerce_fusion.engine.report import COLUMNS, FAILED_ONLY, SUBJECT
@@ -247,6 +246,3 @@ class TestFailureNotices(ReportTestCase):
 		frappe.db.commit()
 		self.assertIsNone(notify_order(name))
 		self.assertEqual(self.notices(name), [])
-
-	def test_the_name_is_the_order_rows(self):
-		self.assertEqual(self.fail(204, "x"), order_sync_name(SERVER, 204))
