@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.email.doctype.email_account.email_account import EmailAccount
 from frappe.utils import get_url_to_form
 
 from woocommerce_fusion.constants import NOTIFICATION_ROLE, ORDER_SYNC_DOCTYPE
@@ -39,6 +40,8 @@ def queue_notice(name: str) -> None:
 
 def notify_pending_orders(limit: int = PASS_LIMIT) -> int:
 	"""Send every notice still due; how many were queued."""
+	if not mail_configured():
+		return 0
 	names = frappe.db.sql(
 		f"""select name from `tab{ORDER_SYNC_DOCTYPE}`
 		where (status in %(failed)s and ifnull(notified_state, '') != %(failed_state)s)
@@ -66,6 +69,8 @@ def notify_pending_orders(limit: int = PASS_LIMIT) -> int:
 def notify_order(name: str) -> str | None:
 	"""Tell the users about the row's state if they were not told yet; the state told, or None.
 	Begins and ends its own transaction."""
+	if not mail_configured():
+		return None
 	frappe.db.rollback()
 	rows = frappe.db.sql(
 		f"""select name, woocommerce_server, woocommerce_id, status, stuck, notified_state,
@@ -85,6 +90,12 @@ def notify_order(name: str) -> str | None:
 	frappe.db.set_value(ORDER_SYNC_DOCTYPE, name, "notified_state", state, update_modified=False)
 	frappe.db.commit()
 	return state
+
+
+def mail_configured() -> bool:
+	"""frappe.sendmail refuses without an outgoing Email Account; until there is one, the notices
+	wait (unmarked) instead of filling the Error Log every pass."""
+	return bool(EmailAccount.find_outgoing())
 
 
 def notice_recipients() -> list[str]:

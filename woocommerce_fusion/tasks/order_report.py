@@ -17,11 +17,14 @@ from frappe.utils import get_datetime, get_time, now_datetime
 
 from woocommerce_fusion.constants import ORDER_SYNC_REPORT_DOCTYPE
 from woocommerce_fusion.engine.report import COLUMNS, SUBJECT, build_csv, report_due
+from woocommerce_fusion.erp.order_notices import mail_configured
 from woocommerce_fusion.erp.order_report import report_orders
 
 
 def send_due_reports() -> None:
-	"""Scheduler (cron): send the reports that are due now."""
+	"""Scheduler (cron): send the reports that are due now (once the site can send e-mail)."""
+	if not mail_configured():
+		return
 	now = now_datetime()
 	for name in frappe.get_all(ORDER_SYNC_REPORT_DOCTYPE, filters={"enabled": 1}, pluck="name"):
 		try:

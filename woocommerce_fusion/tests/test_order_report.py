@@ -34,7 +34,9 @@ OPTED_IN = "woo-notice-opted-in@example.com"
 NOT_OPTED_IN = "woo-notice-other@example.com"
 RECIPIENT = "woo-report@example.com"
 
-test_dependencies = ["Company", "Customer Group", "Territory"]
+# "_Test Email Account 1" is the outgoing account frappe.sendmail needs (made default below).
+test_dependencies = ["Company", "Customer Group", "Territory", "Email Account"]
+TEST_EMAIL_ACCOUNT = "_Test Email Account 1"
 
 
 def seed_row(woocommerce_id: int, status: str, *, age: timedelta, **values) -> str:
@@ -88,7 +90,17 @@ class ReportTestCase(FrappeTestCase):
 		make_fixtures()
 		# Order sync off: the site's own scheduler leaves this server's rows alone.
 		make_server(SERVER, enable_order_sync=0)
+		cls.default_outgoing = frappe.get_all("Email Account", {"default_outgoing": 1}, pluck="name")
+		if not cls.default_outgoing:
+			frappe.db.set_value("Email Account", TEST_EMAIL_ACCOUNT, "default_outgoing", 1)
 		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls) -> None:
+		if not cls.default_outgoing:
+			frappe.db.set_value("Email Account", TEST_EMAIL_ACCOUNT, "default_outgoing", 0)
+			frappe.db.commit()
+		super().tearDownClass()
 
 	def setUp(self) -> None:
 		self.clean()
