@@ -26,9 +26,12 @@ def get(
 	time_interval=None,
 	heatmap_year=None,
 ) -> dict:
-	if filters is None and chart:
-		# cache_source passes only the chart when asked not to use its cache.
-		filters = frappe.parse_json(chart).get("filters_json")
+	if filters is None:
+		# Desk sends the chart's filters; cache_source, refreshing by itself, only its name.
+		source = frappe.get_doc("Dashboard Chart", chart_name) if chart_name else frappe.parse_json(chart)
+		filters = source.get("filters_json") if source else None
 	measure = (frappe.parse_json(filters) or {}).get("measure") or LAG
-	frappe.has_permission(REQUEST_LOG_DOCTYPE if measure == ERROR_RATE else ORDER_SYNC_DOCTYPE, "read", throw=True)
+	frappe.has_permission(
+		REQUEST_LOG_DOCTYPE if measure == ERROR_RATE else ORDER_SYNC_DOCTYPE, "read", throw=True
+	)
 	return server_health(measure, now_datetime())
