@@ -8,12 +8,14 @@ import json
 import frappe
 from frappe.desk.doctype.dashboard_chart import dashboard_chart
 from frappe.desk.doctype.number_card.number_card import get_result
+from frappe.installer import _get_module_linked_doctype_field_map
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 
 from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, REQUEST_LOG_DOCTYPE
 from woocommerce_fusion.engine.pipeline import Status
 from woocommerce_fusion.erp.dashboard import ERROR_RATE, LAG, api_error_rate, server_health, sync_lag
+from woocommerce_fusion.install import MODULE
 from woocommerce_fusion.testing.bench_fixtures import make_fixtures, make_server
 from woocommerce_fusion.woocommerce_fusion.dashboard_chart_source.woocommerce_server_health import (
 	woocommerce_server_health,
@@ -154,3 +156,14 @@ class TestDashboard(FrappeTestCase):
 				sync_lag()
 		finally:
 			frappe.set_user("Administrator")
+
+	def test_the_dashboard_belongs_to_the_module_so_uninstall_removes_it(self):
+		# Frappe's uninstall deletes every record whose Module Def link names the app's module.
+		linked = _get_module_linked_doctype_field_map()
+		for doctype, count in (("Number Card", 5), ("Dashboard Chart", 4), ("Dashboard Chart Source", 1)):
+			self.assertIn(doctype, linked)
+			ours = frappe.get_all(doctype, {linked[doctype]: MODULE}, pluck="name")
+			self.assertEqual(len([name for name in ours if "WooCommerce" in name]), count, doctype)
+		workspace = frappe.get_doc("Workspace", "WooCommerce")
+		self.assertEqual(len(workspace.number_cards), 5)
+		self.assertEqual(len(workspace.charts), 4)
