@@ -204,6 +204,13 @@ class TestFailureNotices(ReportTestCase):
 			user.save(ignore_permissions=True)
 		frappe.db.commit()
 
+	@classmethod
+	def tearDownClass(cls) -> None:
+		# Left enabled, the user would get the notices of other tests' failures.
+		frappe.db.set_value("User", OPTED_IN, "enabled", 0)
+		frappe.db.commit()
+		super().tearDownClass()
+
 	def fail(self, woocommerce_id: int, error: str, status: str = Status.FAILED) -> str:
 		"""Record a failure as the pipeline does: on the locked row, committed."""
 		frappe.db.commit()
