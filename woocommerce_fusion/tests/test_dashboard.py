@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import frappe
+from frappe.desk.desktop import get_desktop_page
 from frappe.desk.doctype.dashboard_chart import dashboard_chart
 from frappe.desk.doctype.number_card.number_card import get_result
 from frappe.installer import _get_module_linked_doctype_field_map
@@ -167,3 +168,36 @@ class TestDashboard(FrappeTestCase):
 		workspace = frappe.get_doc("Workspace", "WooCommerce")
 		self.assertEqual(len(workspace.number_cards), 5)
 		self.assertEqual(len(workspace.charts), 4)
+
+	def test_the_workspace_shows_each_user_what_they_may_read(self):
+		shown = self.shown_on_workspace()
+		self.assertEqual(len(shown["cards"]), 5)
+		self.assertEqual(len(shown["charts"]), 4)
+
+		user = "woo-dashboard-sync-user@example.com"
+		if not frappe.db.exists("User", user):
+			frappe.get_doc({"doctype": "User", "email": user, "first_name": "Woo"}).insert(
+				ignore_permissions=True
+			)
+		doc = frappe.get_doc("User", user)
+		doc.set("roles", [{"role": "WooCommerce Order Sync User"}])
+		doc.save(ignore_permissions=True)
+		frappe.set_user(user)
+		try:
+			shown = self.shown_on_workspace()
+		finally:
+			frappe.set_user("Administrator")
+		# The Order Sync User cannot read the Request Log: no error rate, everything else.
+		self.assertNotIn("WooCommerce API Error Rate", shown["cards"])
+		self.assertNotIn("WooCommerce API Error Rate per Server", shown["charts"])
+		self.assertIn("Failed WooCommerce Orders", shown["cards"])
+		self.assertIn("WooCommerce Sync Lag", shown["cards"])
+		self.assertIn("WooCommerce Sync Lag per Server", shown["charts"])
+		self.assertIn("WooCommerce Orders by Status Today", shown["charts"])
+
+	def shown_on_workspace(self) -> dict[str, set[str]]:
+		page = get_desktop_page(json.dumps({"name": "WooCommerce", "title": "WooCommerce", "public": 1}))
+		return {
+			"cards": {card.number_card_name for card in page["number_cards"]["items"]},
+			"charts": {chart.chart_name for chart in page["charts"]["items"]},
+		}
