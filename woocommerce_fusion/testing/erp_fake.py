@@ -35,6 +35,7 @@ from woocommerce_fusion.engine.mapping.plans import (
 from woocommerce_fusion.engine.ports import OrderRecord, ResolvedParties, SalesOrderRef
 from woocommerce_fusion.testing.erp_fake_billing import BILLING_TABLES, _FakeBilling
 from woocommerce_fusion.testing.erp_fake_status import STATUS_TABLES, _FakeStatus
+from woocommerce_fusion.testing.erp_fake_stock import STOCK_TABLES, _FakeStock
 
 _MISSING = object()
 _RECORD_DATETIMES = ("date_modified_gmt", "sales_order_modified", "last_attempt_on", "next_attempt_on")
@@ -168,7 +169,7 @@ class _FakeMasters:
 		return existing["item_code"]
 
 
-class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling):
+class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeStock):
 	def __init__(self, *, now: Callable[[], datetime] | None = None, exchange_rates: dict | None = None):
 		self.now = now or (lambda: datetime.now(timezone.utc))
 		self.exchange_rates: dict[tuple[str, str], Decimal] = dict(exchange_rates or {})
@@ -184,6 +185,7 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling):
 				"item",
 				*BILLING_TABLES,
 				*STATUS_TABLES,
+				*STOCK_TABLES,
 			)
 		}
 		self._sequence = 0
@@ -206,6 +208,7 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling):
 		self.after_sales_order_insert: Callable[[str], None] | None = None
 		self._init_billing()
 		self._init_status()
+		self._init_stock()
 
 	# -- transactions ----------------------------------------------------------------------
 
