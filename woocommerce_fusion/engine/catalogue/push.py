@@ -239,10 +239,11 @@ def full_push(
 
 def poll_bins(port: LevelsPort, settings: LevelsSettings, now: datetime) -> int:
 	"""Queue the stock of linked Items whose Bins moved since the last poll (ERPNext updates a
-	Bin with db_set, which raises no document event); returns how many were queued."""
+	Bin with db_set, which raises no document event); returns how many were queued. The poll's
+	time is recorded all the same: it also says when the shop's waiting changes were last pushed."""
 	since = settings.last_stock_poll - POLL_OVERLAP if settings.last_stock_poll else None
 	port.rollback()
-	changed = port.items_with_bins_changed(settings, since)
+	changed = port.items_with_bins_changed(settings, since) if settings.stock_enabled else []
 	if changed:
 		port.mark_pending(settings.server, changed, stock=True, price=False)
 	port.record_stock_poll(settings.server, now)

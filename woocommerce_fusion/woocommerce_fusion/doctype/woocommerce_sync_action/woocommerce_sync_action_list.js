@@ -64,14 +64,14 @@ function synchronize_now(listview) {
 				label: __("Webshop"),
 				options: "WooCommerce Server",
 				reqd: 1,
-				// Only shops whose orders are synced: the others would be refused.
-				get_query: () => ({ filters: { enabled: 1, enable_order_sync: 1 } }),
+				get_query: () => ({ filters: { enabled: 1 } }),
 			},
 			{
 				fieldname: "sync_type",
 				fieldtype: "Select",
 				label: __("Type"),
-				options: ["Orders"],
+				// Stock and Prices send every linked Item's stock or regular price again.
+				options: ["Orders", "Stock", "Prices"],
 				default: "Orders",
 				reqd: 1,
 			},
@@ -79,6 +79,7 @@ function synchronize_now(listview) {
 				fieldname: "synchronize_all",
 				fieldtype: "Check",
 				label: __("Synchronize all"),
+				depends_on: "eval:doc.sync_type == 'Orders'",
 				description: __(
 					"Fetch every order created since the server's start day, not only the changed ones. Takes longer."
 				),
