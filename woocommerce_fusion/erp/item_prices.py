@@ -1,8 +1,8 @@
 """The selling rate of an Item in a price list, as ERPNext prices a sale to an anonymous buyer.
 
 The Item Price counted is the one for no particular customer or batch, in the Item's stock UOM
-(or none), valid today; of several, the one valid from the latest day. A variant without an Item
-Price of its own is priced by its template's, as ERPNext's get_price_list_rate does.
+(or none), valid today; of several, the one valid from the latest day. ERPNext v15 refuses Item
+Prices for templates, so a variant is priced by its own.
 """
 
 from __future__ import annotations
@@ -15,26 +15,6 @@ from frappe.utils import nowdate
 
 def selling_rates(price_list: str, item_codes: list[str]) -> dict[str, Decimal]:
 	if not price_list or not item_codes:
-		return {}
-	rates = _own_rates(price_list, item_codes)
-	missing = [code for code in item_codes if code not in rates]
-	if missing:
-		templates = dict(
-			frappe.db.sql(
-				"""select name, variant_of from `tabItem`
-				where name in %(codes)s and ifnull(variant_of, '') != ''""",
-				{"codes": missing},
-			)
-		)
-		template_rates = _own_rates(price_list, sorted(set(templates.values())))
-		for variant, template in templates.items():
-			if template in template_rates:
-				rates[variant] = template_rates[template]
-	return rates
-
-
-def _own_rates(price_list: str, item_codes: list[str]) -> dict[str, Decimal]:
-	if not item_codes:
 		return {}
 	rows = frappe.db.sql(
 		"""select price.item_code, price.price_list_rate

@@ -39,20 +39,9 @@ def item_price_changed(doc: Document, method: str | None = None) -> None:
 	pairs = {(doc.price_list, doc.item_code)}
 	if before is not None:
 		pairs.add((before.price_list, before.item_code))
-	by_list: dict[str, set[str]] = defaultdict(set)
-	for price_list, item_code in pairs:
-		by_list[price_list].update(priced_items(item_code))
-	for price_list, item_codes in by_list.items():
-		servers = linked_servers(item_codes, "price", price_list=price_list)
+	for price_list, item_code in sorted(pairs):
+		servers = linked_servers({item_code}, "price", price_list=price_list)
 		_queue(servers, stock=False, price=True)
-
-
-def priced_items(item_code: str) -> list[str]:
-	"""The Items whose shop price an Item Price of this Item sets: itself, or for a template the
-	variants it prices (a template is never sold itself)."""
-	if not cint(frappe.db.get_value("Item", item_code, "has_variants")):
-		return [item_code]
-	return frappe.get_all("Item", filters={"variant_of": item_code}, pluck="name")
 
 
 def linked_servers(item_codes: set[str], kind: str, price_list: str | None = None) -> dict[str, set[str]]:

@@ -94,6 +94,5 @@ def make_linked_catalogue(
 		for size, variation in zip(sizes, created, strict=True):
 			code = f"{template}-{size}"
 			erp.link_item(SERVER, code, parent["id"], variation["id"])
-			erp.variant_of[code] = template
 			catalogue.variants[code] = (parent["id"], variation["id"])
 	return catalogue

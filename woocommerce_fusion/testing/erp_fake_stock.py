@@ -51,8 +51,6 @@ class _FakeStock:
 	def _init_stock(self) -> None:
 		# server -> its push lock, held across commits like the adapter's named lock.
 		self._push_locks: dict[str, threading.Lock] = {}
-		# Variant item code -> its template's, for the price a variant falls back to.
-		self.variant_of: dict[str, str] = {}
 
 	# -- what tests and benchmarks do to the fake --------------------------------------------
 
@@ -90,10 +88,8 @@ class _FakeStock:
 	def set_item_price(self, price_list: str, item_code: str, rate: Decimal | str | None) -> None:
 		"""An Item Price saved (None: deleted); its hook queues the price, committed."""
 		self._put("item_price", (price_list, item_code), None if rate is None else Decimal(rate))
-		affected = [item_code, *(v for v, t in self.variant_of.items() if t == item_code)]
-		for code in affected:
-			for server in self._servers_of(code):
-				self.mark_pending(server, [code], stock=False, price=True)
+		for server in self._servers_of(item_code):
+			self.mark_pending(server, [item_code], stock=False, price=True)
 		self.commit()
 
 	def pending_row(self, server: str, item_code: str) -> FakePendingRow | None:
@@ -171,8 +167,6 @@ class _FakeStock:
 		rates = {}
 		for item_code in item_codes:
 			rate = self._get("item_price", (settings.price_list, item_code))
-			if rate is None and item_code in self.variant_of:
-				rate = self._get("item_price", (settings.price_list, self.variant_of[item_code]))
 			if rate is not None:
 				rates[item_code] = rate
 		return rates

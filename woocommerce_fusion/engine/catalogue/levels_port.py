@@ -124,8 +124,7 @@ class LevelsPort(Protocol):
 		...
 
 	def selling_rates(self, settings: LevelsSettings, item_codes: Iterable[str]) -> dict[str, Decimal]:
-		"""The Item Price in the server's price list valid today (a variant without one: its
-		template's, as ERPNext prices it); Items without a price are left out."""
+		"""The Item Price in the server's price list valid today; Items without one are left out."""
 		...
 
 	def record_outcomes(self, server: str, outcomes: list[ItemOutcome]) -> None:
