@@ -40,8 +40,9 @@ def test_a_stock_change_of_250_items_reaches_the_shop_in_3_batch_calls(shop, erp
 
 	assert (counts.pushed, counts.failed, counts.calls) == (250, 0, 3)
 	assert batch_calls(shop) == 3 and len(shop.requests) == 3
-	assert [shop_stock(shop, pid) for pid in catalogue.simple.values()] == list(range(1, 251))
-	assert all(shop.products[pid]["stock_status"] == "instock" for pid in catalogue.simple.values())
+	products = shop.products
+	assert [products[pid]["stock_quantity"] for pid in catalogue.simple.values()] == list(range(1, 251))
+	assert all(products[pid]["stock_status"] == "instock" for pid in catalogue.simple.values())
 	assert erp.pending_updates(SERVER) == []
 
 
@@ -55,7 +56,8 @@ def test_a_price_change_of_250_items_reaches_the_shop_in_3_batch_calls(shop, erp
 	counts = push_pending(erp, client, levels_settings())
 
 	assert (counts.pushed, counts.calls, batch_calls(shop)) == (250, 3, 3)
-	prices = [shop.products[pid]["regular_price"] for pid in catalogue.simple.values()]
+	products = shop.products
+	prices = [products[pid]["regular_price"] for pid in catalogue.simple.values()]
 	assert prices[0] == "10.01" and prices[-1] == "12.50"
 	assert prices == [f"{Decimal('10.00') + Decimal(n) / 100:.2f}" for n in range(1, 251)]
 
@@ -74,10 +76,11 @@ def test_variations_go_through_the_variations_batch_of_their_parent(shop, erp, c
 	paths = sorted(r.path for r in shop.requests)
 	assert paths == sorted(f"{BATCHES}/{parent}/variations/batch" for parent in parents)
 	assert counts.pushed == 6
+	products = shop.products
 	for code, (_parent, variation) in catalogue.variants.items():
-		assert shop.products[variation]["stock_quantity"] == 5
+		assert products[variation]["stock_quantity"] == 5
 		expected = {"IT-V001-S1": "19.99", "IT-V002-S2": "24.50"}.get(code, "1.00")
-		assert shop.products[variation]["regular_price"] == expected, code
+		assert products[variation]["regular_price"] == expected, code
 
 
 def test_the_quantity_is_actual_minus_reserved_or_projected_and_never_negative(shop, erp, client):
@@ -168,7 +171,8 @@ def test_stock_changes_while_the_shop_answers_a_batch_are_not_lost(shop, erp, cl
 	assert second.pushed == len(waiting)
 
 	expected = {code: 10 + sum(1 for n in range(3) if code in codes[n::25]) for code in codes}
-	assert {code: shop_stock(shop, catalogue.simple[code]) for code in codes} == expected
+	products = shop.products
+	assert {code: products[catalogue.simple[code]]["stock_quantity"] for code in codes} == expected
 	assert erp.pending_updates(SERVER) == []
 
 
