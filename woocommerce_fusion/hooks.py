@@ -61,6 +61,7 @@ doc_events = {
 		doctype: {"on_submit": STOCK_MOVED, "on_cancel": STOCK_MOVED}
 		for doctype in ("Stock Entry", "Purchase Receipt", "Stock Reconciliation", "Purchase Invoice")
 	},
+	"WooCommerce Server": {"on_update": "woocommerce_fusion.erp.levels_hooks.server_saved"},
 	"Item Price": {
 		event: "woocommerce_fusion.erp.levels_hooks.item_price_changed"
 		for event in ("after_insert", "on_update", "on_trash")

@@ -16,7 +16,7 @@ from frappe.model.document import Document
 from frappe.utils import cint
 
 from woocommerce_fusion.constants import ITEM_SERVER_DOCTYPE, SERVER_DOCTYPE
-from woocommerce_fusion.erp.stock_levels import mark_pending
+from woocommerce_fusion.erp.stock_levels import FrappeLevels, mark_pending
 from woocommerce_fusion.tasks.stock_push import queue_push
 
 # Documents whose items' stock moves on submit and cancel only when update_stock is set.
@@ -67,3 +67,35 @@ def _queue(servers: dict[str, set[str]], *, stock: bool, price: bool) -> None:
 	for server, item_codes in sorted(servers.items()):
 		mark_pending(server, item_codes, stock=stock, price=price)
 		queue_push(server)
+
+
+# What the pushed levels are computed from: changing any of these on the server changes them all.
+LEVEL_SETTINGS = (
+	"enabled",
+	"enable_stock_sync",
+	"enable_price_sync",
+	"stock_quantity_basis",
+	"selling_price_list",
+)
+
+
+def server_saved(doc: Document, method: str | None = None) -> None:
+	"""on_update of WooCommerce Server: sync switched on, or the warehouses, the quantity basis or
+	the price list changed, queue every linked Item so the shop gets the levels by the new
+	settings (each compared with what it was last sent)."""
+	before = doc.get_doc_before_save()
+	if not doc.enabled or before is None:
+		return
+	changed = [field for field in LEVEL_SETTINGS if doc.get(field) != before.get(field)]
+	if _warehouses(doc) != _warehouses(before):
+		changed.append("stock_warehouses")
+	if not changed:
+		return
+	stock, price = bool(doc.get("enable_stock_sync")), bool(doc.get("enable_price_sync"))
+	if stock or price:
+		mark_pending(doc.name, FrappeLevels().linked_item_codes(doc.name), stock=stock, price=price)
+		queue_push(doc.name)
+
+
+def _warehouses(doc: Document) -> list[str]:
+	return sorted(row.warehouse for row in doc.get("stock_warehouses") or [])

@@ -288,3 +288,30 @@ class TestStockAndPricePush(FrappeTestCase):
 		action = frappe.db.get_value(SYNC_ACTION, name, ["state", "updated", "error"], as_dict=True)
 		self.assertEqual((action.state, action.updated), ("Completed", 1), action.error)
 		self.assertEqual(self.shop_product()["stock_quantity"], int(available(ITEM)))
+
+	def test_a_changed_quantity_basis_queues_every_linked_item(self):
+		self.receive(2)
+		push_server(SERVER)
+		server = frappe.get_doc("WooCommerce Server", SERVER)
+		server.stock_quantity_basis = "Projected"
+		try:
+			with patch("frappe.enqueue", self.enqueue):
+				server.save(ignore_permissions=True)
+			frappe.db.commit()
+			self.assertTrue(
+				frappe.db.get_value(
+					PENDING_UPDATE_DOCTYPE, {"woocommerce_server": SERVER, "item_code": ITEM}, "stock_pending"
+				)
+			)
+			push_server(SERVER)
+			projected = frappe.db.get_value(
+				"Bin", {"item_code": ITEM, "warehouse": WAREHOUSE}, "projected_qty"
+			)
+			self.assertEqual(self.shop_product()["stock_quantity"], max(0, int(projected)))
+		finally:
+			server.reload()
+			server.stock_quantity_basis = "Actual minus reserved"
+			with patch("frappe.enqueue", self.enqueue):
+				server.save(ignore_permissions=True)
+			frappe.db.commit()
+			push_server(SERVER)
