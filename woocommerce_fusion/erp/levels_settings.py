@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import cint
+from frappe.utils import cint, get_datetime
 
 from woocommerce_fusion.constants import SERVER_DOCTYPE
 from woocommerce_fusion.engine.catalogue.levels_port import LevelsSettings, QuantityBasis
@@ -25,7 +25,9 @@ def get_levels_settings(server_name: str) -> LevelsSettings:
 		quantity_basis=server.get("stock_quantity_basis") or QuantityBasis.ACTUAL_MINUS_RESERVED,
 		price_list=server.selling_price_list or "",
 		poll_interval_minutes=cint(server.get("stock_poll_interval")) or DEFAULT_POLL_MINUTES,
-		last_stock_poll=server.get("last_stock_poll"),
+		last_stock_poll=get_datetime(server.get("last_stock_poll"))
+		if server.get("last_stock_poll")
+		else None,
 	)
 
 

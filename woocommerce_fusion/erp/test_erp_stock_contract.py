@@ -167,3 +167,17 @@ class TestFrappeLevelsContract(StockLevelsContract, FrappeTestCase):
 				frappe.destroy()
 
 		return OtherWorker(work).result()
+
+	def test_the_queue_keeps_one_row_per_server_and_item(self):
+		code = self.linked_item()
+		for _ in range(3):
+			self.mark(code)
+		self.assertEqual(
+			frappe.db.count(PENDING_UPDATE_DOCTYPE, {"woocommerce_server": SERVER, "item_code": code}), 1
+		)
+		self.assertEqual(self.waiting(code).sequence, 3)
+		index = frappe.db.sql(
+			f"show index from `tab{PENDING_UPDATE_DOCTYPE}` where Key_name = 'server_item'", as_dict=True
+		)
+		self.assertEqual([row.Column_name for row in index], ["woocommerce_server", "item_code"])
+		self.assertTrue(all(row.Non_unique == 0 for row in index))

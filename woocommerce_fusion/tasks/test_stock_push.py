@@ -19,7 +19,7 @@ from woocommerce_fusion.constants import PENDING_UPDATE_DOCTYPE
 from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.runs import SyncType
 from woocommerce_fusion.runs.queue import create_sync_action, run_sync_action
-from woocommerce_fusion.tasks.stock_push import push_server
+from woocommerce_fusion.tasks.stock_push import push_server, schedule_pushes
 from woocommerce_fusion.testing.bench_fixtures import (
 	COMPANY,
 	CUSTOMER_GROUP,
@@ -315,3 +315,26 @@ class TestStockAndPricePush(FrappeTestCase):
 				server.save(ignore_permissions=True)
 			frappe.db.commit()
 			push_server(SERVER)
+
+	def test_the_scheduler_asks_for_a_push_when_the_interval_has_passed(self):
+		calls: list[dict] = []
+
+		def enqueue(method: str, **kwargs) -> None:
+			calls.append({"method": method, **kwargs})
+
+		for minutes_ago, expected in ((2, []), (6, [True])):
+			calls.clear()
+			frappe.db.set_value(
+				"WooCommerce Server",
+				SERVER,
+				"last_stock_poll",
+				now_datetime() - timedelta(minutes=minutes_ago),
+			)
+			with (
+				patch("frappe.enqueue", enqueue),
+				patch("woocommerce_fusion.tasks.stock_push.job_slot", lambda job_id: (False, job_id)),
+			):
+				schedule_pushes()
+			mine = [call["poll"] for call in calls if call.get("server") == SERVER]
+			self.assertEqual(mine, expected, minutes_ago)
+		frappe.db.rollback()
