@@ -23,7 +23,12 @@ before_uninstall = "woocommerce_fusion.install.before_uninstall"
 default_log_clearing_doctypes = {"WooCommerce Request Log": 30, "WooCommerce Webhook Delivery": 30}
 # A request log row names the run and the document it was made for, a delivery its server and
 # order row; none of them should become undeletable because a log row points at it.
-ignore_links_on_delete = ["WooCommerce Request Log", "WooCommerce Webhook Delivery"]
+# The same for a queue row of the stock and price pushes, which goes with its Item or server.
+ignore_links_on_delete = [
+	"WooCommerce Request Log",
+	"WooCommerce Webhook Delivery",
+	"WooCommerce Pending Update",
+]
 
 STOCK_MOVED = "woocommerce_fusion.erp.levels_hooks.stock_moved"
 
@@ -61,7 +66,11 @@ doc_events = {
 		doctype: {"on_submit": STOCK_MOVED, "on_cancel": STOCK_MOVED}
 		for doctype in ("Stock Entry", "Purchase Receipt", "Stock Reconciliation", "Purchase Invoice")
 	},
-	"WooCommerce Server": {"on_update": "woocommerce_fusion.erp.levels_hooks.server_saved"},
+	"WooCommerce Server": {
+		"on_update": "woocommerce_fusion.erp.levels_hooks.server_saved",
+		"on_trash": "woocommerce_fusion.erp.levels_hooks.forget_queue",
+	},
+	"Item": {"on_trash": "woocommerce_fusion.erp.levels_hooks.forget_queue"},
 	"Item Price": {
 		event: "woocommerce_fusion.erp.levels_hooks.item_price_changed"
 		for event in ("after_insert", "on_update", "on_trash")

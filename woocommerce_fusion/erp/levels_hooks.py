@@ -15,7 +15,7 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import cint
 
-from woocommerce_fusion.constants import ITEM_SERVER_DOCTYPE, SERVER_DOCTYPE
+from woocommerce_fusion.constants import ITEM_SERVER_DOCTYPE, PENDING_UPDATE_DOCTYPE, SERVER_DOCTYPE
 from woocommerce_fusion.erp.stock_levels import FrappeLevels, mark_pending
 from woocommerce_fusion.tasks.stock_push import queue_push
 
@@ -99,3 +99,10 @@ def server_saved(doc: Document, method: str | None = None) -> None:
 
 def _warehouses(doc: Document) -> list[str]:
 	return sorted(row.warehouse for row in doc.get("stock_warehouses") or [])
+
+
+def forget_queue(doc: Document, method: str | None = None) -> None:
+	"""on_trash of Item and WooCommerce Server: their queue rows go with them (hooks.py's
+	ignore_links_on_delete lets the deletion past the rows' links)."""
+	field = "woocommerce_server" if doc.doctype == SERVER_DOCTYPE else "item_code"
+	frappe.db.delete(PENDING_UPDATE_DOCTYPE, {field: doc.name})

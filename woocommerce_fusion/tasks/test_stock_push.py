@@ -15,7 +15,8 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, now_datetime, nowdate
 
-from woocommerce_fusion.constants import PENDING_UPDATE_DOCTYPE
+from woocommerce_fusion.constants import ITEM_SERVER_DOCTYPE, PENDING_UPDATE_DOCTYPE
+from woocommerce_fusion.erp.stock_levels import mark_pending
 from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.runs import SyncType
 from woocommerce_fusion.runs.queue import create_sync_action, run_sync_action
@@ -93,6 +94,8 @@ def remove_earlier_runs() -> None:
 	)
 	frappe.db.delete(PENDING_UPDATE_DOCTYPE, {"woocommerce_server": SERVER})
 	frappe.db.delete(SYNC_ACTION, {"woocommerce_server": SERVER})
+	# Only ITEM stays linked to the server: its products live in this run's shop alone.
+	frappe.db.delete(ITEM_SERVER_DOCTYPE, {"woocommerce_server": SERVER, "parent": ("!=", ITEM)})
 
 
 def available(item_code: str) -> float:
@@ -338,3 +341,14 @@ class TestStockAndPricePush(FrappeTestCase):
 			mine = [call["poll"] for call in calls if call.get("server") == SERVER]
 			self.assertEqual(mine, expected, minutes_ago)
 		frappe.db.rollback()
+
+	def test_an_item_with_a_queue_row_can_be_deleted(self):
+		item = make_item(f"{ITEM} {frappe.generate_hash(length=8)}")
+		link(item.name, self.product_id + 100000)
+		mark_pending(SERVER, [item.name], stock=True, price=True)
+		frappe.db.commit()
+
+		frappe.delete_doc("Item", item.name, ignore_permissions=True)
+
+		self.assertFalse(frappe.db.exists(PENDING_UPDATE_DOCTYPE, {"item_code": item.name}))
+		frappe.db.commit()
