@@ -264,3 +264,28 @@ def test_a_level_whose_sync_is_off_is_not_sent(shop, erp, client, enabled):
 	assert (product["stock_quantity"], product["regular_price"]) == (
 		(7, "1.00") if enabled == "stock" else (0, "3.30")
 	)
+
+
+def test_two_pushes_started_together_send_each_change_once(shop, erp):
+	catalogue = make_linked_catalogue(shop, erp, simple=250)
+	for n, code in enumerate(catalogue.simple, start=1):
+		erp.stock_transaction(code, WAREHOUSE, n)
+	shop.reset_counts()
+	shop.inject_fault("latency", times=3, path_prefix=BATCHES, seconds=0.05)
+	results = []
+
+	def push() -> None:
+		client = WooCommerceClient(shop.url, shop.consumer_key, shop.consumer_secret)
+		results.append(push_pending(erp, client, levels_settings()))
+
+	workers = [threading.Thread(target=push) for _ in range(2)]
+	for worker in workers:
+		worker.start()
+	for worker in workers:
+		worker.join(60)
+
+	# The second waited for the first's lock and then found nothing left to send.
+	assert sorted(result.pushed for result in results) == [0, 250]
+	assert batch_calls(shop) == 3
+	products = shop.products
+	assert [products[pid]["stock_quantity"] for pid in catalogue.simple.values()] == list(range(1, 251))
