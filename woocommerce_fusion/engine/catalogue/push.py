@@ -198,6 +198,8 @@ def _push_batch(
 	stop = ""
 	if sends:
 		endpoint = sends[0].row.link.endpoint
+		# An Item linked elsewhere since the batch was formed waits, untouched, for the next push.
+		sends = [send for send in sends if send.row.link.endpoint == endpoint]
 		counts.calls += 1
 		try:
 			answer = client.post(endpoint, {"update": [send.body for send in sends]}, idempotent=True)
