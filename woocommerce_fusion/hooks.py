@@ -75,11 +75,6 @@ doc_events = {
 		event: "woocommerce_fusion.erp.levels_hooks.item_price_changed"
 		for event in ("after_insert", "on_update", "on_trash")
 	},
-	"WooCommerce Server": {
-		"on_update": "woocommerce_fusion.erp.levels_hooks.server_saved",
-		"on_trash": "woocommerce_fusion.erp.levels_hooks.forget_queue",
-	},
-	"Item": {"on_trash": "woocommerce_fusion.erp.levels_hooks.forget_queue"},
 }
 
 # The job that does the work of each WooCommerce Sync Action type, called with the claimed
