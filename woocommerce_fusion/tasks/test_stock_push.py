@@ -30,7 +30,11 @@ from woocommerce_fusion.testing.bench_fixtures import (
 	make_fixtures,
 	make_server,
 )
+from woocommerce_fusion.testing.bench_fixtures import SERVER as NO_STOCK_SERVER
 from woocommerce_fusion.testing.shop import TestShop
+from woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_sync_action.woocommerce_sync_action import (
+	synchronize_now,
+)
 
 test_dependencies = ["Company", "Customer Group", "Territory"]
 
@@ -352,3 +356,13 @@ class TestStockAndPricePush(FrappeTestCase):
 
 		self.assertFalse(frappe.db.exists(PENDING_UPDATE_DOCTYPE, {"item_code": item.name}))
 		frappe.db.commit()
+
+	def test_synchronize_now_refuses_stock_for_a_shop_without_stock_sync(self):
+		self.assertFalse(frappe.db.get_value("WooCommerce Server", NO_STOCK_SERVER, "enable_stock_sync"))
+		with self.assertRaises(frappe.ValidationError):
+			synchronize_now(NO_STOCK_SERVER, SyncType.STOCK)
+		with patch("frappe.enqueue") as enqueue:
+			name = synchronize_now(SERVER, SyncType.PRICES)
+		self.assertEqual(frappe.db.get_value(SYNC_ACTION, name, "sync_type"), SyncType.PRICES)
+		self.assertEqual(enqueue.call_args.kwargs["action"], name)
+		frappe.db.rollback()
