@@ -34,6 +34,7 @@ from woocommerce_fusion.engine.mapping.plans import (
 )
 from woocommerce_fusion.engine.ports import OrderRecord, ResolvedParties, SalesOrderRef
 from woocommerce_fusion.testing.erp_fake_billing import BILLING_TABLES, _FakeBilling
+from woocommerce_fusion.testing.erp_fake_refunds import REFUND_TABLES, _FakeRefunds
 from woocommerce_fusion.testing.erp_fake_status import STATUS_TABLES, _FakeStatus
 from woocommerce_fusion.testing.erp_fake_stock import STOCK_TABLES, _FakeStock
 
@@ -169,7 +170,7 @@ class _FakeMasters:
 		return existing["item_code"]
 
 
-class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeStock):
+class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeStock, _FakeRefunds):
 	def __init__(self, *, now: Callable[[], datetime] | None = None, exchange_rates: dict | None = None):
 		self.now = now or (lambda: datetime.now(timezone.utc))
 		self.exchange_rates: dict[tuple[str, str], Decimal] = dict(exchange_rates or {})
@@ -186,6 +187,7 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeStock):
 				*BILLING_TABLES,
 				*STATUS_TABLES,
 				*STOCK_TABLES,
+				*REFUND_TABLES,
 			)
 		}
 		self._sequence = 0
@@ -420,6 +422,7 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeStock):
 					# ERPNext fills an empty item_name in from the Item.
 					"item_name": line.item_name or line.item.item_name,
 					"description": line.description,
+					"woocommerce_line_id": line.woocommerce_line_id,
 					"qty": line.qty,
 					"rate": line.rate,
 					"amount": line.amount,
