@@ -1015,6 +1015,25 @@ def test_order_refunds(both, diffs):
 
 	r, t, label = both_call(both, "POST", path, None, line_refund)
 	compare_responses(diffs, label + " (with a line item)", r, t, values=True)
+	time.sleep(1.1)
+
+	def shipping_refund(side: Side) -> dict[str, Any]:
+		shipping = made[side.name]["shipping_lines"][0]
+		return {
+			"amount": "5.83",
+			"reason": "Shipping refunded",
+			"api_refund": False,
+			"line_items": [
+				{
+					"id": shipping["id"],
+					"refund_total": "4.90",
+					"refund_tax": [{"id": 1, "refund_total": "0.93"}],
+				}
+			],
+		}
+
+	r, t, label = both_call(both, "POST", path, None, shipping_refund)
+	compare_responses(diffs, label + " (of the shipping)", r, t, values=True)
 	r, t, label = both_call(both, "POST", path, None, {"amount": "100000.00", "api_refund": False})
 	compare_responses(diffs, label + " (more than the order)", r, t)
 	r, t, label = both_call(both, "GET", path)

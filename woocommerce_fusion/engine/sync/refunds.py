@@ -64,7 +64,8 @@ def sync_refunds(
 		erp.rollback()
 		return "unchanged"
 	known = erp.order_refunds(record.name)
-	new = [refund_id for refund_id in listed if _to_book(known.get(refund_id))]
+	# Oldest first (refund ids grow with time), as the shop made them; the list is newest first.
+	new = sorted(refund_id for refund_id in listed if _to_book(known.get(refund_id)))
 	if not new:
 		erp.rollback()
 		return "unchanged"
