@@ -4,11 +4,13 @@ refund Payment Entry made as *Create > Payment* makes it from the Credit Note (g
 
 The Credit Note keeps of the mapped return only the rows the refund names, found by their
 WooCommerce Line ID (set on the Sales Order's rows and mapped on to the invoice's), with the
-refunded quantities at the refunded rates, and books shipping, fees and taxes as "Actual" rows
-of the refunded amounts, like the Sales Order does. An amount the refund does not itemise (a
-refund of an amount only) is a row without an item in the income account of the invoice's first
-row: no stock, no tax (WooCommerce records none for it), and nothing for ERPNext's return checks
-to refuse. The grand total is exactly minus the refund's amount, or nothing is saved.
+refunded quantities at the refunded rates, and books the refunded tax as one "Actual" row per
+rate. Refunded shipping and fees, and an amount the refund does not itemise
+(a refund of an amount only), are rows without an item: shipping and fees in their accounts, as
+on the Sales Order (a Credit Note needs at least one row, and a refund of the shipping alone has
+no product line), the unitemised amount in the income account of the invoice's first row,
+without tax (WooCommerce records none for it). The grand total is exactly minus the refund's
+amount, or nothing is saved.
 """
 
 from __future__ import annotations
@@ -152,8 +154,13 @@ def make_credit_note(sales_invoice: str, plan: CreditNotePlan, settle_invoice: b
 			)
 		for units, rate in line.rows:
 			rows += _return_rows(sales_invoice, candidates, units, rate)
+	first = mapped[0]
+	for charge in plan.charges:
+		if charge.kind != "tax":
+			rows.append(_row_without_item(first, charge.description, charge.tax_amount, charge.account_head))
 	if plan.unitemised:
-		rows.append(_unitemised_row(mapped[0], plan))
+		label = _("WooCommerce refund {0}").format(plan.refund_id)
+		rows.append(_row_without_item(first, plan.reason or label, plan.unitemised, first.income_account))
 	note.set("items", rows)
 	items = {
 		line.woocommerce_line_id: next(
@@ -164,7 +171,8 @@ def make_credit_note(sales_invoice: str, plan: CreditNotePlan, settle_invoice: b
 		for line in plan.lines
 	}
 	conversion_rate = flt(note.conversion_rate) or 1.0
-	note.set("taxes", [_tax_row(charge, items, conversion_rate) for charge in plan.charges])
+	taxes = [_tax_row(charge, items, conversion_rate) for charge in plan.charges if charge.kind == "tax"]
+	note.set("taxes", taxes)
 	note.update(
 		{
 			"taxes_and_charges": "",
@@ -218,16 +226,19 @@ def _return_rows(sales_invoice: str, candidates: list[Document], units: int, rat
 	return rows
 
 
-def _unitemised_row(template: Document, plan: CreditNotePlan) -> dict:
-	label = _("WooCommerce refund {0}").format(plan.refund_id)
+def _row_without_item(template: Document, description: str, amount: Decimal, account: str) -> dict:
+	"""Money back that is no item's: shipping, a fee, an amount refunded without lines. The row
+	books it into its account (the shipping or fee account, as on the Sales Order, or the
+	invoice's income account) without stock, and ERPNext's return checks, which key on items,
+	leave it alone."""
 	return {
-		"item_name": label,
-		"description": plan.reason or label,
+		"item_name": description[:140],
+		"description": description,
 		"qty": -1,
-		"rate": flt(plan.unitemised),
+		"rate": flt(amount),
 		"uom": template.uom or template.stock_uom,
 		"conversion_factor": 1,
-		"income_account": template.income_account,
+		"income_account": account,
 		"cost_center": template.cost_center,
 	}
 

@@ -206,11 +206,9 @@ def remove_orders(server: str) -> None:
 def remove_invoices(sales_order: str) -> None:
 	"""The Sales Invoices made from the Sales Order (their Credit Notes first: an invoice cannot
 	be cancelled while one stands) and the Payment Entries against them."""
-	invoices = frappe.get_all(
-		"Sales Invoice Item", {"sales_order": sales_order}, pluck="parent", distinct=True
-	)
-	invoices.sort(key=lambda name: -(frappe.db.get_value("Sales Invoice", name, "is_return") or 0))
-	for invoice in invoices:
+	made = frappe.get_all("Sales Invoice Item", {"sales_order": sales_order}, pluck="parent", distinct=True)
+	returns = frappe.get_all("Sales Invoice", {"return_against": ("in", made or [""])}, pluck="name")
+	for invoice in dict.fromkeys([*returns, *made]):
 		for payment in frappe.get_all(
 			"Payment Entry Reference",
 			{"reference_doctype": "Sales Invoice", "reference_name": invoice},

@@ -25,7 +25,8 @@ class FakeCreditNote:
 	posting_date: date
 	# It reduces the invoice's outstanding amount; otherwise it has its own, for a refund payment.
 	settles_invoice: bool
-	# (invoice line index, qty (negative or 0), rate); the unitemised amount has index None.
+	# (invoice line index, qty (negative or 0), rate); rows without an item (shipping, fees, the
+	# unitemised amount) have index None.
 	rows: list[tuple[int | None, int, Decimal]] = field(default_factory=list)
 	charges: list[dict[str, Any]] = field(default_factory=list)
 	docstatus: int = 1
@@ -86,11 +87,14 @@ class _FakeRefunds:
 				)
 			for units, rate in line.rows:
 				rows.extend(self._return_rows(sales_invoice, invoice, indexes, returned, units, rate))
+		# Shipping, fees and an unitemised amount are rows without an item, as the adapter books them.
+		rows += [(None, -1, c.tax_amount) for c in plan.charges if c.kind != "tax"]
 		if plan.unitemised:
 			rows.append((None, -1, plan.unitemised))
 		charges = [
 			{"kind": c.kind, "account_head": c.account_head, "tax_amount": -c.tax_amount}
 			for c in plan.charges
+			if c.kind == "tax"
 		]
 		total = sum((Decimal(-1 if qty == 0 else qty) * rate for _i, qty, rate in rows), ZERO) + sum(
 			(c["tax_amount"] for c in charges), ZERO

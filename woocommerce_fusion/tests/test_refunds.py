@@ -135,6 +135,7 @@ class TestRefunds(FrappeTestCase):
 
 		# The hourly run sees them, then order.updated brings the order again.
 		run_hourly()
+		self.assertEqual(self.row(order_id).error, None)
 		self.assertEqual(sync_one(order_id), "unchanged")
 		run_hourly()
 
