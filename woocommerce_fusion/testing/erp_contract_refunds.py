@@ -100,6 +100,8 @@ class RefundContract:
 		plan = self.refund_plan(woocommerce_id)
 		note = self.erp.make_credit_note(invoice, plan, settle_invoice=False)
 		self.assertEqual(self.credit_note_facts(note), (1, 1, invoice, Decimal("-14.88")))
+		# The Credit Note names the Sales Order on its rows too, but is not the order's invoice.
+		self.assertEqual(self.erp.find_sales_invoice(self.ref(woocommerce_id).name).name, invoice)
 		refund = self.erp.make_refund_payment(note, payment, plan.reference_no, plan.refunded_on)
 		docstatus, payment_type, paid, mode, account = self.payment_facts(refund)
 		self.assertEqual(
