@@ -207,7 +207,8 @@ def remove_invoices(sales_order: str) -> None:
 	"""The Sales Invoices made from the Sales Order (their Credit Notes first: an invoice cannot
 	be cancelled while one stands) and the Payment Entries against them."""
 	made = frappe.get_all("Sales Invoice Item", {"sales_order": sales_order}, pluck="parent", distinct=True)
-	returns = frappe.get_all("Sales Invoice", {"return_against": ("in", made or [""])}, pluck="name")
+	# Never ("in", [""]): Frappe reads it as ifnull(return_against, '') in (''), every invoice.
+	returns = frappe.get_all("Sales Invoice", {"return_against": ("in", made)}, pluck="name") if made else []
 	for invoice in dict.fromkeys([*returns, *made]):
 		for payment in frappe.get_all(
 			"Payment Entry Reference",

@@ -66,9 +66,11 @@ def payments_against(invoice: str) -> list[frappe._dict]:
 		{"reference_doctype": "Sales Invoice", "reference_name": invoice, "docstatus": 1},
 		pluck="parent",
 	)
+	if not names:
+		return []
 	return frappe.get_all(
 		"Payment Entry",
-		{"name": ("in", names or [""])},
+		{"name": ("in", names)},
 		["name", "payment_type", "paid_amount", "paid_from", "paid_to", "mode_of_payment", "reference_no"],
 	)
 
