@@ -28,6 +28,7 @@ from woocommerce_fusion.testing.bench_fixtures import (
 	MODE_OF_PAYMENT,
 	make_modes_of_payment,
 	make_server,
+	remove_orders,
 	start_clean,
 )
 from woocommerce_fusion.testing.order_cases import load_order
@@ -95,10 +96,16 @@ class TestRefunds(FrappeTestCase):
 	@classmethod
 	def tearDownClass(cls) -> None:
 		cls.shop.stop()
+		# The recorded orders' customers are other tests' too, and the Sales Order's PO number is
+		# the order id: Sales Orders left behind would clash with theirs.
+		remove_orders(SERVER)
+		frappe.db.commit()
 		super().tearDownClass()
 
 	def add_order(self, case: str, **changes: Any) -> int:
-		return self.shop.add_order({**load_order(case), "refunds": [], **changes})
+		order = load_order(case)
+		# Ids no other bench test's recorded orders have.
+		return self.shop.add_order({**order, "id": 880000 + order["id"], "refunds": [], **changes})
 
 	def refund(self, order_id: int, **body: Any) -> dict[str, Any]:
 		return get_client(SERVER).post(f"orders/{order_id}/refunds", {"api_refund": False, **body})
