@@ -92,6 +92,9 @@ class TestErpFakeContract(ErpContract, unittest.TestCase):
 		note = self.fake._get_latest("credit_note", name)
 		return (note.docstatus, 1, note.return_against, note.grand_total)
 
+	def forget_line_ids(self, sales_invoice: str) -> None:
+		self.fake.forget_line_ids(sales_invoice)
+
 	def payment_facts(self, name: str) -> tuple[int, str, Decimal, str, str]:
 		refund = self.fake._get_latest("refund_payment", name)
 		if refund is not None:

@@ -71,10 +71,15 @@ class RefundLine:
 	# (units, rate) rows in whole cents, higher rate first, adding up to amount; qty 0: (0, amount).
 	rows: tuple[tuple[int, Decimal], ...]
 	description: str = ""
+	# The product (and variation): finds the line's rows on an invoice whose rows carry no
+	# WooCommerce Line ID (made before they did, or from a Sales Order keyed in by hand).
+	product_id: int = 0
+	variation_id: int = 0
 
 
 @dataclass
 class CreditNotePlan:
+	server: str
 	refund_id: int
 	woocommerce_id: int
 	amount: Decimal
@@ -158,6 +163,7 @@ def credit_note_plan(
 	]
 	refunded_at = _gmt(refund.get("date_created_gmt"), what)
 	plan = CreditNotePlan(
+		server=settings.name,
 		refund_id=refund_id,
 		woocommerce_id=order_id,
 		amount=amount,
@@ -189,8 +195,11 @@ def _refund_line(line: dict, order_lines: set[int], what: str) -> tuple[RefundLi
 		# as its rate (taxes_and_totals: amount = -rate).
 		rows = ((0, amount),) if amount else ()
 	name = text(line.get("name"), f"{what} name")
-	# As the refund has them (negative): the tax rows built on them are negated as a whole.
-	return RefundLine(refunded, qty, amount, rows, name), line_taxes(line, what)
+	product_id = parse_int(line.get("product_id") or 0, f"{what} product_id")
+	variation_id = parse_int(line.get("variation_id") or 0, f"{what} variation_id")
+	refund_line = RefundLine(refunded, qty, amount, rows, name, product_id, variation_id)
+	# The taxes as the refund has them (negative): the tax rows built on them are negated whole.
+	return refund_line, line_taxes(line, what)
 
 
 def _refunded_item_id(line: dict, what: str) -> int:

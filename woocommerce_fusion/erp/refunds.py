@@ -26,7 +26,8 @@ from frappe.utils import cint, flt, get_datetime
 from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE
 from woocommerce_fusion.engine.mapping.plans import ChargePlan
 from woocommerce_fusion.engine.ports import ResolvedParties
-from woocommerce_fusion.engine.refunds import CreditNotePlan, RefundEntry
+from woocommerce_fusion.engine.refunds import CreditNotePlan, RefundEntry, RefundLine
+from woocommerce_fusion.erp.masters.item import find_linked_item
 from woocommerce_fusion.erp.sales_order import (
 	CENT,
 	TotalMismatchError,
@@ -142,9 +143,7 @@ def make_credit_note(sales_invoice: str, plan: CreditNotePlan, settle_invoice: b
 	mapped = list(note.items)
 	rows = []
 	for line in plan.lines:
-		candidates = [
-			row for row in mapped if cint(row.get("woocommerce_line_id")) == line.woocommerce_line_id
-		]
+		candidates = _rows_of_line(mapped, line, plan.server)
 		if not candidates:
 			frappe.throw(
 				_(
@@ -163,12 +162,7 @@ def make_credit_note(sales_invoice: str, plan: CreditNotePlan, settle_invoice: b
 		rows.append(_row_without_item(first, plan.reason or label, plan.unitemised, first.income_account))
 	note.set("items", rows)
 	items = {
-		line.woocommerce_line_id: next(
-			row.item_code
-			for row in mapped
-			if cint(row.get("woocommerce_line_id")) == line.woocommerce_line_id
-		)
-		for line in plan.lines
+		line.woocommerce_line_id: _rows_of_line(mapped, line, plan.server)[0].item_code for line in plan.lines
 	}
 	conversion_rate = flt(note.conversion_rate) or 1.0
 	taxes = [_tax_row(charge, items, conversion_rate) for charge in plan.charges if charge.kind == "tax"]
@@ -190,6 +184,18 @@ def make_credit_note(sales_invoice: str, plan: CreditNotePlan, settle_invoice: b
 	note.submit()
 	_check_total(note, plan)
 	return note.name
+
+
+def _rows_of_line(mapped: list[Document], line: RefundLine, server: str) -> list[Document]:
+	"""The invoice's rows of the order line: by WooCommerce Line ID; on an invoice whose rows have
+	none (made before they did), the rows of the line's Item."""
+	rows = [row for row in mapped if cint(row.get("woocommerce_line_id")) == line.woocommerce_line_id]
+	if rows or not line.product_id:
+		return rows
+	item = find_linked_item(server, line.product_id, line.variation_id)
+	return [
+		row for row in mapped if item and row.item_code == item and not cint(row.get("woocommerce_line_id"))
+	]
 
 
 def _return_rows(sales_invoice: str, candidates: list[Document], units: int, rate: Decimal) -> list[dict]:

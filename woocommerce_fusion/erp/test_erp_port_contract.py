@@ -208,6 +208,11 @@ class TestFrappeErpContract(ErpContract, FrappeTestCase):
 		)
 		return (note.docstatus, note.is_return, note.return_against, Decimal(str(flt(note.grand_total, 2))))
 
+	def forget_line_ids(self, sales_invoice: str) -> None:
+		frappe.db.sql(
+			"update `tabSales Invoice Item` set woocommerce_line_id = 0 where parent = %s", (sales_invoice,)
+		)
+
 	def payment_facts(self, name: str) -> tuple[int, str, Decimal, str, str]:
 		entry = frappe.db.get_value(
 			"Payment Entry",

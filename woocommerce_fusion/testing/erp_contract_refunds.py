@@ -36,6 +36,11 @@ class RefundContract:
 		the bank account is paid_to of a payment received, paid_from of one paid out."""
 		raise NotImplementedError
 
+	def forget_line_ids(self, sales_invoice: str) -> None:
+		"""The invoice's rows lose their WooCommerce Line IDs (in this transaction), as on an
+		invoice made before they carried them."""
+		raise NotImplementedError
+
 	# -- fixtures --------------------------------------------------------------------------------
 
 	def paid_invoice(self, woocommerce_id: int, pay: bool = True) -> tuple[str, str | None]:
@@ -140,6 +145,13 @@ class RefundContract:
 		self.assertEqual(amount_only.unitemised, Decimal("10.00"))
 		note = self.erp.make_credit_note(invoice, amount_only, settle_invoice=True)
 		self.assertEqual(self.credit_note_facts(note), (1, 1, invoice, Decimal("-10.00")))
+
+	def test_an_invoice_without_line_ids_is_matched_by_item(self):
+		woocommerce_id = self.new_id()
+		invoice, _payment = self.paid_invoice(woocommerce_id, pay=False)
+		self.forget_line_ids(invoice)
+		note = self.erp.make_credit_note(invoice, self.refund_plan(woocommerce_id), settle_invoice=True)
+		self.assertEqual(self.credit_note_facts(note), (1, 1, invoice, Decimal("-14.88")))
 
 	def test_returning_more_units_than_invoiced_is_refused(self):
 		woocommerce_id = self.new_id()

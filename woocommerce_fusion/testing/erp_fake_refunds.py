@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from woocommerce_fusion.engine.mapping.money import ZERO
-from woocommerce_fusion.engine.refunds import CreditNotePlan, RefundEntry
+from woocommerce_fusion.engine.refunds import CreditNotePlan, RefundEntry, RefundLine
 
 REFUND_TABLES = ("order_refund", "order_refund_status", "credit_note", "refund_payment")
 
@@ -76,11 +76,7 @@ class _FakeRefunds:
 		returned = self._returned_qty(sales_invoice)
 		rows: list[tuple[int | None, int, Decimal]] = []
 		for line in plan.lines:
-			indexes = [
-				index
-				for index, row in enumerate(invoice.lines)
-				if row.get("woocommerce_line_id") == line.woocommerce_line_id
-			]
+			indexes = self._rows_of_line(invoice, line, plan.server)
 			if not indexes:
 				raise ValueError(
 					f"Sales Invoice {sales_invoice} has no row of WooCommerce line {line.woocommerce_line_id}"
@@ -113,6 +109,22 @@ class _FakeRefunds:
 		)
 		self._put("credit_note", name, note)
 		return name
+
+	def _rows_of_line(self, invoice: Any, line: RefundLine, server: str) -> list[int]:
+		"""By WooCommerce Line ID; on an invoice without them, the rows of the line's Item."""
+		rows = [
+			i
+			for i, row in enumerate(invoice.lines)
+			if row.get("woocommerce_line_id") == line.woocommerce_line_id
+		]
+		if rows or not line.product_id:
+			return rows
+		item = self._get_latest("item", (server, line.product_id, line.variation_id))
+		return [
+			i
+			for i, row in enumerate(invoice.lines)
+			if item and row["item_code"] == item["item_code"] and not row.get("woocommerce_line_id")
+		]
 
 	def _returned_qty(self, sales_invoice: str) -> dict[int, int]:
 		returned: dict[int, int] = {}
@@ -176,6 +188,13 @@ class _FakeRefunds:
 		return name
 
 	# -- what tests read, as committed ---------------------------------------------------------
+
+	def forget_line_ids(self, sales_invoice: str) -> None:
+		"""The invoice as one made before its rows carried WooCommerce Line IDs."""
+		invoice = copy.deepcopy(self._get_latest("sales_invoice", sales_invoice))
+		for row in invoice.lines:
+			row["woocommerce_line_id"] = None
+		self._put("sales_invoice", sales_invoice, invoice)
 
 	def committed_refunds(self, order_row: str) -> dict[int, RefundEntry]:
 		with self._mutex:
