@@ -341,3 +341,23 @@ def test_two_workers_syncing_the_refund_at_once_book_it_once(shop, client, erp, 
 	assert sorted(outcomes) == ["unchanged", "updated"]
 	assert (erp.count("credit_note"), erp.count("refund_payment")) == (1, 1)
 	assert len(refunds_of(erp, order)) == 1
+
+
+def test_a_full_refund_credits_the_whole_invoice_and_the_status_follows(shop, client, erp, settings, clock):
+	order = paid_order(shop, client, erp, settings)
+	# Past the recorded order's own date_modified, as a refund made today is.
+	clock.advance(days=1)
+	refund(client, order, amount=order["total"], reason="Order fully refunded.")
+	refunded = client.get(f"orders/{order['id']}")
+	assert refunded["status"] == "refunded"
+
+	assert sync_order(erp, client, settings, refunded, now=clock) == "updated"
+	record = erp.order_record("shop1", order["id"])
+	assert record.status == Status.PAYMENT_REGISTERED
+	assert erp.sales_order(record.sales_order).woocommerce_status == "refunded"
+	[entry] = refunds_of(erp, order).values()
+	note = erp.credit_note(entry.credit_note)
+	assert (
+		note.grand_total == -Decimal(order["total"]) == -erp.sales_invoice(record.sales_invoice).grand_total
+	)
+	assert erp.refund_payment(entry.payment_entry).paid_amount == Decimal(order["total"])
