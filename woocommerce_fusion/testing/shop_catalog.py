@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from woocommerce_fusion.testing.sample_orders import CATALOG, SaleableItem
+from woocommerce_fusion.testing.shop_categories import CategoryStore
 from woocommerce_fusion.testing.shop_http import ONE, Request, Response, Route, require, route, writes
 from woocommerce_fusion.testing.shop_lists import (
 	PRODUCT_STATUSES,
@@ -32,7 +33,7 @@ from woocommerce_fusion.testing.shop_products import (
 	variable_price_html,
 )
 from woocommerce_fusion.testing.shop_site import ShopSite, batch
-from woocommerce_fusion.testing.shop_util import UTC, RestError, php_json, to_decimal
+from woocommerce_fusion.testing.shop_util import UTC, RestError, parse_wp_date, php_json, to_decimal
 from woocommerce_fusion.testing.shop_webhooks import WebhookDispatcher
 
 PRODUCT_ORDERBY = (
@@ -68,6 +69,7 @@ class CatalogStore:
 		self.products: dict[int, dict[str, Any]] = {}
 		self.coupons: dict[str, Coupon] = {}
 		self.tax_rates: dict[int, TaxRate] = dict(DEFAULT_TAX_RATES)
+		self.categories = CategoryStore(site)
 		# A variation's stored tax class ("parent" by default); its JSON shows the resolved one.
 		self._variation_tax_classes: dict[int, str] = {}
 		# Told (under the site's lock) of a product or variation deleted for good, and its parent.
@@ -293,6 +295,7 @@ class CatalogStore:
 		with self.site.lock:
 			self._check_sku(str(payload.get("sku") or ""), None)
 			product = new_product(self.site.post_ids.take(), payload, self.site.store_clock, self.site.now())
+			self.categories.apply(product, payload, self.site.now())
 			product["related_ids"] = self._related(product["id"])
 			self.products[product["id"]] = product
 			snapshot = json.loads(php_json(edit_context(product)))
@@ -309,6 +312,7 @@ class CatalogStore:
 			if "sku" in payload:
 				self._check_sku(str(payload.get("sku") or ""), product_id)
 			apply_product_changes(product, payload, self.site.store_clock, self.site.now())
+			self.categories.apply(product, payload, self.site.now())
 			if product.get("parent_id"):
 				if "tax_class" in payload:
 					self._resolve_tax_class(product)
@@ -351,6 +355,7 @@ class CatalogStore:
 			variation = new_variation(
 				self.site.post_ids.take(), parent, payload, self.site.store_clock, self.site.now()
 			)
+			self.categories.apply(variation, payload, self.site.now())
 			self.products[variation["id"]] = variation
 			self._resolve_tax_class(variation)
 			parent["variations"].append(variation["id"])
@@ -400,6 +405,10 @@ class CatalogRoutes:
 				)
 				and (not params.get("type") or p["type"] == params["type"])
 				and (not query.search or query.search in p["name"].lower())
+				and (
+					query.modified_after is None
+					or parse_wp_date(p["date_modified_gmt"]).timestamp() > query.modified_after
+				)
 			]
 			_sort_products(products, query)
 			chunk, headers = self.site.page(query, products, "products")
