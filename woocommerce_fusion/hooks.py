@@ -52,6 +52,8 @@ woocommerce_sync_runners = {
 	"Orders": "woocommerce_fusion.tasks.order_sync.run_orders",
 	"One order": "woocommerce_fusion.tasks.order_sync.run_one_order",
 	"Status push": "woocommerce_fusion.tasks.status_push.run_status_push",
+	"Items": "woocommerce_fusion.tasks.item_sync.run_items",
+	"One item": "woocommerce_fusion.tasks.item_sync.run_one_item",
 }
 
 scheduler_events = {
@@ -74,3 +76,6 @@ doctype_js = {
 	"WooCommerce Order": "public/js/order_sync_queue.js",
 	"WooCommerce Order Sync": "public/js/order_sync_queue.js",
 }
+
+# The single-product sync with its preview, on the queue screen (woocommerce_fusion/item_preview.py).
+doctype_list_js = {"WooCommerce Sync Action": "public/js/item_sync_preview.js"}

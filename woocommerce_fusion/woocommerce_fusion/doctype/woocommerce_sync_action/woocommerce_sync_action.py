@@ -16,7 +16,7 @@ from frappe.utils import cint
 
 from woocommerce_fusion.runs import DOCTYPE, SERVER_DOCTYPE, SyncType
 from woocommerce_fusion.runs.queue import create_sync_action, enqueue_sync_action, runner_of
-from woocommerce_fusion.runs.switches import check_order_sync_enabled
+from woocommerce_fusion.runs.switches import check_item_sync_enabled, check_order_sync_enabled
 
 
 class WooCommerceSyncAction(Document):
@@ -35,7 +35,10 @@ def synchronize_now(server: str, sync_type: str = SyncType.ORDERS, synchronize_a
 		frappe.throw(_("Synchronisations of type {0} cannot be started here.").format(_(sync_type)))
 	if not frappe.db.exists(SERVER_DOCTYPE, server):
 		frappe.throw(_("WooCommerce Server {0} does not exist.").format(server), frappe.DoesNotExistError)
-	check_order_sync_enabled(server)
+	if sync_type == SyncType.ITEMS:
+		check_item_sync_enabled(server)
+	else:
+		check_order_sync_enabled(server)
 	name = create_sync_action(server, sync_type, synchronize_all=bool(cint(synchronize_all)))
 	enqueue_sync_action(name)
 	return name

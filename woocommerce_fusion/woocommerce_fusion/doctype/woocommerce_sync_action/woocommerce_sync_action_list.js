@@ -64,14 +64,19 @@ function synchronize_now(listview) {
 				label: __("Webshop"),
 				options: "WooCommerce Server",
 				reqd: 1,
-				// Only shops whose orders are synced: the others would be refused.
-				get_query: () => ({ filters: { enabled: 1, enable_order_sync: 1 } }),
+				// Only shops that sync this type: the others would be refused.
+				get_query: () => ({
+					filters:
+						dialog.get_value("sync_type") === "Items"
+							? { enabled: 1, enable_item_sync: 1 }
+							: { enabled: 1, enable_order_sync: 1 },
+				}),
 			},
 			{
 				fieldname: "sync_type",
 				fieldtype: "Select",
 				label: __("Type"),
-				options: ["Orders"],
+				options: ["Orders", "Items"],
 				default: "Orders",
 				reqd: 1,
 			},
@@ -80,7 +85,7 @@ function synchronize_now(listview) {
 				fieldtype: "Check",
 				label: __("Synchronize all"),
 				description: __(
-					"Fetch every order created since the server's start day, not only the changed ones. Takes longer."
+					"Orders: fetch every order created since the server's start day, not only the changed ones. Items: compare every Item with the shop's product. Takes longer."
 				),
 			},
 		],
