@@ -240,9 +240,12 @@ class TestItemSync(FrappeTestCase):
 		template = frappe.get_doc("Item", SHIRT)
 		variant = create_variant(SHIRT, {SIZE: "S"})
 		self.assertEqual(variant.get("woocommerce_servers"), [])
-		duplicate = frappe.copy_doc(template)
+		# Desk's Duplicate (frappe.model.copy_doc in the browser) leaves out no_copy fields, as
+		# copy_doc does on the server when asked to.
+		self.assertEqual(frappe.get_meta("Item").get_field("woocommerce_servers").no_copy, 1)
+		duplicate = frappe.copy_doc(template, ignore_no_copy=False)
 		self.assertEqual(duplicate.get("woocommerce_servers"), [])
-		mug = frappe.copy_doc(frappe.get_doc("Item", MUG))
+		mug = frappe.copy_doc(frappe.get_doc("Item", MUG), ignore_no_copy=False)
 		mug.item_code = f"{PREFIX}MUG-COPY"
 		mug.insert(ignore_permissions=True)
 		self.assertEqual(links(mug.name), [])
