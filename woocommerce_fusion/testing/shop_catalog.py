@@ -3,6 +3,7 @@ routes (/products, /products/<id>/variations, /taxes) and the stock that orders 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,8 +145,8 @@ class CatalogStore:
 
 	def _related(self, product_id: int) -> list[int]:
 		"""A few other products of the (single) category, as WooCommerce's related_ids."""
-		others = [pid for pid, p in self.products.items() if pid != product_id and not p.get("parent_id")]
-		return others[:4]
+		others = (pid for pid, p in self.products.items() if pid != product_id and not p.get("parent_id"))
+		return list(itertools.islice(others, 4))
 
 	def add_coupon(self, code: str, discount_type: str = "percent", amount: str = "10") -> int:
 		with self.site.lock:
@@ -284,9 +285,9 @@ class CatalogStore:
 	def _check_sku(self, sku: str, own_id: int | None) -> None:
 		if not sku:
 			return
-		taken = {p["sku"] for p in self.products.values() if p.get("sku")}
 		for product in self.products.values():
 			if product.get("sku") == sku and product["id"] != own_id:
+				taken = {p["sku"] for p in self.products.values() if p.get("sku")}
 				raise duplicate_sku_error(sku, product["id"], taken)
 
 	def create_product(self, payload: Any) -> dict[str, Any]:
