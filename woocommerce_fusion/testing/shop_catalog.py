@@ -413,6 +413,8 @@ class CatalogRoutes:
 			]
 			_sort_products(products, query)
 			chunk, headers = self.site.page(query, products, "products")
+			if params.get("context") == "edit":
+				chunk = [edit_context(p) for p in chunk]
 			body = [pick_fields(p, query.fields) if query.fields else p for p in chunk]
 		return Response(200, body, headers=headers)
 
@@ -420,6 +422,8 @@ class CatalogRoutes:
 		require(request, kind)
 		with self.site.lock:
 			product = self.store.lookup(int(request.match["id"]))
+			if request.params.get("context") == "edit":
+				product = edit_context(product)
 			body = (
 				pick_fields(product, request.params["_fields"]) if request.params.get("_fields") else product
 			)

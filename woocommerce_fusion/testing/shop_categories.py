@@ -88,6 +88,12 @@ class CategoryStore:
 			# new_product() starts every product at "no"; an update sets it already.
 			product["backorders"] = data["backorders"]
 			product["backorders_allowed"] = product.get("backorders") in ("notify", "yes")
+		if "backordered" in product:
+			# WC_Product::is_on_backorder(): managing stock, none left, backorders allowed.
+			out = product.get("manage_stock") and (product.get("stock_quantity") or 0) <= 0
+			product["backordered"] = bool(out and product.get("backorders_allowed"))
+			if out and product["backordered"]:
+				product["stock_status"] = "onbackorder"
 
 	def _image(self, given: Any, product: dict[str, Any], now: datetime) -> dict[str, Any]:
 		if not isinstance(given, dict):
