@@ -57,7 +57,11 @@ woocommerce_sync_runners = {
 }
 
 scheduler_events = {
-	"hourly_long": ["woocommerce_fusion.tasks.order_sync.run_hourly_order_sync"],
+	"hourly_long": [
+		"woocommerce_fusion.tasks.order_sync.run_hourly_order_sync",
+		# Items changed in ERPNext or in the shop since the last run (tasks/item_sync.py).
+		"woocommerce_fusion.tasks.item_sync.run_hourly_item_sync",
+	],
 	# Failed orders whose next attempt is due (see engine/retry.py for the schedule).
 	"cron": {
 		"*/5 * * * *": [

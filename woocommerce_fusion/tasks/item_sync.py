@@ -25,6 +25,15 @@ from woocommerce_fusion.runs.queue import create_sync_action, enqueue_sync_actio
 ONE_ITEM_TIMEOUT = 600
 
 
+def run_hourly_item_sync() -> None:
+	"""Scheduler (hourly_long): an Items run of the changes for every enabled shop with item sync on."""
+	servers = frappe.get_all(
+		SERVER_DOCTYPE, filters={"enabled": 1, "enable_item_sync": 1}, pluck="name", order_by="name"
+	)
+	for server in servers:
+		start_item_sync(server)
+
+
 def start_item_sync(server: str, synchronize_all: bool = False) -> str:
 	"""Queue an Items run for the shop; returns the Sync Action's name."""
 	name = create_sync_action(server, SyncType.ITEMS, synchronize_all=synchronize_all)

@@ -19,6 +19,7 @@ from woocommerce_fusion.constants import ITEM_SERVER_DOCTYPE, REQUEST_LOG_DOCTYP
 from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.runs import State, SyncType
 from woocommerce_fusion.runs.queue import create_sync_action, run_sync_action
+from woocommerce_fusion.tasks.item_sync import run_hourly_item_sync
 from woocommerce_fusion.testing.bench_fixtures import PRICE_LIST, make_fixtures, make_server
 from woocommerce_fusion.testing.shop import TestShop
 
@@ -249,4 +250,23 @@ class TestItemSync(FrappeTestCase):
 		mug.item_code = f"{PREFIX}MUG-COPY"
 		mug.insert(ignore_permissions=True)
 		self.assertEqual(links(mug.name), [])
+		frappe.db.rollback()
+
+	def test_a_category_mapped_twice_is_refused(self):
+		server = frappe.get_doc("WooCommerce Server", SERVER)
+		server.append("item_categories", {"item_group": GROUP, "woocommerce_category_id": self.category})
+		with self.assertRaises(frappe.ValidationError):
+			server.save(ignore_permissions=True)
+		frappe.db.rollback()
+
+	def test_the_hourly_job_queues_an_items_run_for_a_shop_with_item_sync_on(self):
+		with patch("frappe.enqueue") as enqueue:
+			run_hourly_item_sync()
+		queued = frappe.get_all(
+			SYNC_ACTION,
+			filters={"woocommerce_server": SERVER, "sync_type": SyncType.ITEMS, "state": State.NOT_PROCESSED},
+			pluck="name",
+		)
+		self.assertEqual(len(queued), 1)
+		self.assertIn(queued[0], [c.kwargs.get("action") for c in enqueue.call_args_list])
 		frappe.db.rollback()
