@@ -12,6 +12,7 @@ from frappe import _
 
 from woocommerce_fusion.engine.catalogue.plan import Action
 from woocommerce_fusion.engine.catalogue.sync import preview_item
+from woocommerce_fusion.engine.client import RetryPolicy
 from woocommerce_fusion.erp.catalogue import FrappeCatalogue
 from woocommerce_fusion.erp.connection import get_client
 from woocommerce_fusion.runs import DOCTYPE, SERVER_DOCTYPE
@@ -33,6 +34,11 @@ def _item_servers() -> list[str]:
 	)
 
 
+# The preview is a person waiting: a shop that does not answer is reported after one more try
+# instead of the background runs' two minutes of retries.
+PREVIEW_RETRY = RetryPolicy(max_attempts=2, max_total=10.0)
+
+
 @frappe.whitelist()
 def preview(item_code: str) -> dict:
 	"""Per shop: add / update (with the fields that differ) / remove (the product becomes a draft)
@@ -42,9 +48,11 @@ def preview(item_code: str) -> dict:
 	shops = []
 	for server in _item_servers():
 		try:
+			client = get_client(server, reference=("Item", item_code))
+			client.retry = PREVIEW_RETRY
 			plan = preview_item(
 				port,
-				get_client(server, reference=("Item", item_code)),
+				client,
 				port.catalogue_settings(server),
 				item_code,
 			)
