@@ -20,7 +20,10 @@ woocommerce_fusion.item_preview = {
 	setup(listview) {
 		const page = listview.page;
 		const state = { item_code: null, shops: [] };
-		const area = $('<div class="woocommerce-item-preview small" style="flex-basis: 100%"></div>');
+		// Below the toolbar's fields, above the list: one line per webshop.
+		const area = $(
+			'<div class="woocommerce-item-preview small" style="padding: 0 var(--padding-md)"></div>'
+		);
 		const button = page.add_inner_button(__("Synchronize product"), () =>
 			this.synchronize(listview, state)
 		);
@@ -40,7 +43,7 @@ woocommerce_fusion.item_preview = {
 				if (item_code) this.load(area, button, state, item_code);
 			},
 		});
-		field.$wrapper.after(area);
+		page.page_form.after(area);
 	},
 
 	load(area, button, state, item_code) {
@@ -78,15 +81,19 @@ woocommerce_fusion.item_preview = {
 		const differences = shop.differences?.length
 			? ` — ${frappe.utils.escape_html(shop.differences.join(", "))}`
 			: "";
+		// An error's first line only; the whole text is in the hover.
+		const reason = (shop.reason || "").split("\n")[0].slice(0, 200);
 		const message =
 			shop.action === "not eligible" || shop.action === "error"
-				? ` — ${frappe.utils.escape_html(shop.reason || "")}`
+				? ` — ${frappe.utils.escape_html(reason)}`
 				: differences;
-		return `<div class="woocommerce-item-preview-shop indicator-pill ${look.colour}"
+		return `<div class="woocommerce-item-preview-shop" style="margin: var(--margin-xs) 0"
 				data-server="${frappe.utils.escape_html(shop.server)}" data-action="${shop.action}"
-				title="${title}" style="margin: 2px 8px 2px 0">
-			${frappe.utils.icon(look.icon, "xs")}
-			<b>${frappe.utils.escape_html(shop.server)}</b>: ${look.label}${message}
+				title="${title}">
+			<span class="indicator-pill ${look.colour}">
+				${frappe.utils.icon(look.icon, "xs")} ${look.label}
+			</span>
+			<b>${frappe.utils.escape_html(shop.server)}</b>${message}
 		</div>`;
 	},
 
