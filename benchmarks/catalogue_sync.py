@@ -62,22 +62,22 @@ def bench(count: int) -> dict[str, float]:
 		client = WooCommerceClient(shop.url, shop.consumer_key, shop.consumer_secret)
 
 		first, first_s, first_calls, _ = timed_run(
-			shop, lambda: sync_items(erp, client, settings, since=None, shop_since=None, now=clock)
+			shop, lambda: sync_items(erp, client, settings, since=None, shop_since=None)
 		)
 		since, shop_since = clock(), first.shop_clock
 		clock.current += timedelta(minutes=5)
 		for index in range(count):
 			erp.set_item_price(f"BENCH-{index:05d}", "10.90")
 		changed, changed_s, changed_calls, _ = timed_run(
-			shop, lambda: sync_items(erp, client, settings, since=since, shop_since=shop_since, now=clock)
+			shop, lambda: sync_items(erp, client, settings, since=since, shop_since=shop_since)
 		)
 		since, shop_since = clock(), changed.shop_clock
 		clock.current += timedelta(minutes=5)
 		steady, _steady_s, steady_calls, steady_writes = timed_run(
-			shop, lambda: sync_items(erp, client, settings, since=since, shop_since=shop_since, now=clock)
+			shop, lambda: sync_items(erp, client, settings, since=since, shop_since=shop_since)
 		)
 		full, full_s, full_calls, full_writes = timed_run(
-			shop, lambda: sync_items(erp, client, settings, since=None, shop_since=None, now=clock)
+			shop, lambda: sync_items(erp, client, settings, since=None, shop_since=None)
 		)
 		assert first.created == count and changed.updated == count, (first, changed)
 		assert steady.updated == full.updated == 0

@@ -74,7 +74,7 @@ def add_shirt(erp: ErpFake) -> None:
 
 
 def full_sync(erp: ErpFake, client: WooCommerceClient, clock: ManualClock):
-	return sync_items(erp, client, settings_of(erp), since=None, shop_since=None, now=clock)
+	return sync_items(erp, client, settings_of(erp), since=None, shop_since=None)
 
 
 def test_preview_answers_add_update_remove_and_not_eligible(catalogue, shop, client, clock):
@@ -195,8 +195,18 @@ def test_a_run_of_changes_takes_ceil_n_over_100_plus_one_calls_and_then_none(cat
 		erp.add_catalogue_item(mug(f"BULK-{index:04d}"), price="2")
 	clock.advance(minutes=1)
 	shop.reset_counts()
-	created = full_sync(erp, client, clock)
+	batches = []
+	created = sync_items(
+		erp,
+		client,
+		settings_of(erp),
+		since=None,
+		shop_since=None,
+		after_batch=lambda: batches.append(erp.link_writes),
+	)
 	assert created.created == n
+	# The link rows of each batch are there when the runner commits after it.
+	assert batches == [100, 200, 250]
 	assert shop.count() <= math.ceil(n / 100) + 2
 	since, shop_since = clock(), created.shop_clock
 
@@ -204,7 +214,7 @@ def test_a_run_of_changes_takes_ceil_n_over_100_plus_one_calls_and_then_none(cat
 	for index in range(n):
 		erp.set_item_price(f"BULK-{index:04d}", "2.5")
 	shop.reset_counts()
-	changed = sync_items(erp, client, settings_of(erp), since=since, shop_since=shop_since, now=clock)
+	changed = sync_items(erp, client, settings_of(erp), since=since, shop_since=shop_since)
 	assert changed.updated == n
 	assert shop.count("POST", "/wp-json/wc/v3/products/batch") == math.ceil(n / 100)
 	assert shop.count() == math.ceil(n / 100) + 1
@@ -213,7 +223,7 @@ def test_a_run_of_changes_takes_ceil_n_over_100_plus_one_calls_and_then_none(cat
 	since, shop_since = clock(), changed.shop_clock
 	clock.advance(minutes=5)
 	shop.reset_counts()
-	steady = sync_items(erp, client, settings_of(erp), since=since, shop_since=shop_since, now=clock)
+	steady = sync_items(erp, client, settings_of(erp), since=since, shop_since=shop_since)
 	assert steady.fetched == 0 and shop.count("POST") == 0
 
 
@@ -225,7 +235,7 @@ def test_a_product_changed_in_the_shop_is_set_back_by_a_run_of_changes(catalogue
 	clock.advance(minutes=2)
 	product_id = erp.item_links("MUG-1")[0].product_id
 	client.put(f"products/{product_id}", {"name": "Renamed in the shop"})
-	counts = sync_items(erp, client, settings_of(erp), since=since, shop_since=first.shop_clock, now=clock)
+	counts = sync_items(erp, client, settings_of(erp), since=since, shop_since=first.shop_clock)
 	assert counts.updated == 1
 	assert shop.products[product_id]["name"] == "Mug MUG-1"
 
@@ -273,7 +283,7 @@ def test_item_sync_off_refuses_to_run(catalogue, client, clock):
 	settings.enabled = False
 	erp.set_catalogue_settings(settings)
 	with pytest.raises(ConfigurationError, match="Enable Item Sync"):
-		sync_items(erp, client, settings_of(erp), since=None, shop_since=None, now=clock)
+		sync_items(erp, client, settings_of(erp), since=None, shop_since=None)
 
 
 def test_categories_route_lists_and_creates(shop, client):
@@ -285,3 +295,14 @@ def test_categories_route_lists_and_creates(shop, client):
 	product = client.post("products", {"name": "X", "categories": [{"id": created["id"]}, {"id": 999999}]})
 	assert product["categories"] == [{"id": created["id"], "name": "Mugs", "slug": "mugs"}]
 	assert client.get(f"products/categories/{created['id']}")["count"] == 1
+
+
+def test_a_variant_with_a_public_image_sends_it_with_its_variation(catalogue, shop, client, clock):
+	erp = catalogue
+	add_shirt(erp)
+	erp.change_item("SHIRT-L", image="https://cdn.example.com/shirt-blue.png")
+	full_sync(erp, client, clock)
+	variation = shop.products[erp.item_links("SHIRT-L")[0].variation_id]
+	assert variation["image"]["name"] == "shirt-blue"
+	assert shop.products[erp.item_links("SHIRT-S")[0].variation_id]["image"] is None
+	assert preview_item(erp, client, settings_of(erp), "SHIRT").variations[1].action == Action.UNCHANGED

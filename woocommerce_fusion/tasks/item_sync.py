@@ -80,7 +80,7 @@ def run_items(action: frappe._dict) -> None:
 		settings,
 		since=None if full else system_to_utc(cursors.items_synchronised_on),
 		shop_since=None if full else system_to_utc(cursors.items_shop_synchronised_on),
-		now=lambda: datetime.now(timezone.utc),
+		after_batch=frappe.db.commit,
 	)
 	set_values(action.name, cursor_until=utc_to_system(started))
 	close_listing(

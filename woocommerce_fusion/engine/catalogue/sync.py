@@ -23,6 +23,7 @@ from woocommerce_fusion.engine.catalogue.ports import (
 	ItemLink,
 )
 from woocommerce_fusion.engine.catalogue.shop import (
+	BATCH_SIZE,
 	find_product_by_sku,
 	list_products,
 	read_product,
@@ -96,10 +97,13 @@ def sync_items(
 	*,
 	since: datetime | None,
 	shop_since: datetime | None,
-	now: Callable[[], datetime],
+	after_batch: Callable[[], None] | None = None,
 ) -> CatalogueCounts:
 	"""since / shop_since None: "Synchronize all"; else Items changed in ERPNext after `since`
-	and products changed in the shop after `shop_since` (the shop's clock)."""
+	and products changed in the shop after `shop_since` (the shop's clock).
+
+	Written a batch of products at a time; `after_batch` runs after each batch's link rows are
+	saved (the runner commits there, so a run that dies keeps what the shop already has)."""
 	check_enabled(settings)
 	full = since is None or shop_since is None
 	products, counts = _read_shop(client, None if full else shop_since)
@@ -125,7 +129,10 @@ def sync_items(
 		if view and view.product:
 			claimed.add(int(view.product["id"]))
 		planned.append((item, plan_product(item, variants, settings, view)))
-	_write(port, client, settings, planned, counts)
+	for start in range(0, len(planned), BATCH_SIZE):
+		_write(port, client, settings, planned[start : start + BATCH_SIZE], counts)
+		if after_batch is not None:
+			after_batch()
 	if full and settings.create_items_from_shop:
 		_create_items(port, settings, [p for pid, p in by_id.items() if pid not in claimed], counts)
 	return counts
