@@ -25,6 +25,8 @@ class WooCommerceSyncAction(Document):
 			frappe.throw(_("A {0} synchronisation needs a reference.").format(_(self.sync_type)))
 		if self.sync_type == SyncType.ONE_ORDER and cint(self.reference) <= 0:
 			frappe.throw(_("{0} is not a WooCommerce order id.").format(self.reference))
+		if self.sync_type == SyncType.ONE_ITEM and not frappe.db.exists("Item", self.reference):
+			frappe.throw(_("Item {0} does not exist.").format(self.reference))
 
 
 @frappe.whitelist()
