@@ -306,3 +306,28 @@ def test_a_variant_with_a_public_image_sends_it_with_its_variation(catalogue, sh
 	assert variation["image"]["name"] == "shirt-blue"
 	assert shop.products[erp.item_links("SHIRT-S")[0].variation_id]["image"] is None
 	assert preview_item(erp, client, settings_of(erp), "SHIRT").variations[1].action == Action.UNCHANGED
+
+
+def test_a_run_of_changes_takes_over_a_variable_product_the_shop_has_under_the_skus(
+	catalogue, shop, client, clock
+):
+	erp = catalogue
+	parent = client.post("products", {"name": "Shirt", "sku": "SHIRT", "type": "variable"})
+	made = {
+		size: client.post(
+			f"products/{parent['id']}/variations",
+			{"sku": f"SHIRT-{size}", "regular_price": "1", "attributes": [{"name": "Size", "option": size}]},
+		)["id"]
+		for size in ("S", "L")
+	}
+	since = clock()
+	clock.advance(minutes=1)
+	add_shirt(erp)
+	counts = sync_items(erp, client, settings_of(erp), since=since, shop_since=shop.now())
+	assert (counts.failed, counts.errors) == (0, [])
+	assert erp.item_links("SHIRT")[0].product_id == parent["id"]
+	for size, price in (("S", "20.00"), ("L", "22.50")):
+		link = erp.item_links(f"SHIRT-{size}")[0]
+		assert (link.product_id, link.variation_id) == (parent["id"], made[size])
+		assert shop.products[made[size]]["regular_price"] == price
+	assert [p["id"] for p in shop.products.values() if p["sku"] == "SHIRT"] == [parent["id"]]

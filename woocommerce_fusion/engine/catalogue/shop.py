@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from woocommerce_fusion.engine.catalogue.plan import Action, ProductPlan, ShopView
+from woocommerce_fusion.engine.catalogue.plan import Action, ProductPlan, ShopView, VariationPlan
 from woocommerce_fusion.engine.client import MAX_PER_PAGE, WooCommerceClient
 from woocommerce_fusion.engine.errors import WooCommerceError
 from woocommerce_fusion.engine.sync.listing import utc_iso
@@ -156,25 +156,49 @@ def _record(plan: ProductPlan, answer: dict[str, Any], result: WriteResult) -> N
 
 def _write_variations(client: WooCommerceClient, plan: ProductPlan, result: WriteResult) -> None:
 	ops = [v for v in plan.variations if v.action in Action.WRITES]
+	retry: list[VariationPlan] = []
 	for chunk in _chunks(ops):
-		creates = [v for v in chunk if v.action == Action.ADD or not v.variation_id]
-		updates = [v for v in chunk if v not in creates]
-		body: dict[str, Any] = {}
-		if creates:
-			body["create"] = [v.body() for v in creates]
-		if updates:
-			body["update"] = [{"id": v.variation_id, **v.body()} for v in updates]
-		answer = client.post(f"products/{plan.product_id}/variations/batch", body)
-		result.calls += 1
-		pairs = list(zip(creates, answer.get("create") or [], strict=False))
-		pairs += list(zip(updates, answer.get("update") or [], strict=False))
-		for variation, item in pairs:
-			if item.get("error"):
-				result.failed[variation.item_code] = f"{variation.item_code}: {_error_text(item)}"
-				continue
-			variation.variation_id = int(item["id"])
-			result.written[variation.item_code] = (plan.product_id, variation.variation_id)
-			result.note_modified(item)
+		retry += _write_variation_batch(client, plan, chunk, result)
+	# A variation the shop has under the variant's SKU already (its product was taken over):
+	# updated instead, as products are.
+	for chunk in _chunks(retry):
+		_write_variation_batch(client, plan, chunk, result)
 	for variation in plan.variations:
 		if variation.variation_id and variation.item_code not in result.written:
 			result.written[variation.item_code] = (plan.product_id, variation.variation_id)
+
+
+def _write_variation_batch(
+	client: WooCommerceClient, plan: ProductPlan, chunk: list[VariationPlan], result: WriteResult
+) -> list[VariationPlan]:
+	creates = [v for v in chunk if v.action == Action.ADD or not v.variation_id]
+	updates = [v for v in chunk if v not in creates]
+	body: dict[str, Any] = {}
+	if creates:
+		body["create"] = [v.body() for v in creates]
+	if updates:
+		body["update"] = [{"id": v.variation_id, **v.body()} for v in updates]
+	answer = client.post(f"products/{plan.product_id}/variations/batch", body)
+	result.calls += 1
+	retry = []
+	for variation, item in zip(creates, answer.get("create") or [], strict=False):
+		taken = ((item.get("error") or {}).get("data") or {}).get("resource_id")
+		if item.get("error") and taken:
+			variation.variation_id, variation.action, variation.differences = int(taken), Action.UPDATE, []
+			retry.append(variation)
+		else:
+			_record_variation(plan, variation, item, result)
+	for variation, item in zip(updates, answer.get("update") or [], strict=False):
+		_record_variation(plan, variation, item, result)
+	return retry
+
+
+def _record_variation(
+	plan: ProductPlan, variation: VariationPlan, answer: dict[str, Any], result: WriteResult
+) -> None:
+	if answer.get("error"):
+		result.failed[variation.item_code] = f"{variation.item_code}: {_error_text(answer)}"
+		return
+	variation.variation_id = int(answer["id"])
+	result.written[variation.item_code] = (plan.product_id, variation.variation_id)
+	result.note_modified(answer)
