@@ -67,7 +67,7 @@ def bench(count: int) -> dict[str, float]:
 		since, shop_since = clock(), first.shop_clock
 		clock.current += timedelta(minutes=5)
 		for index in range(count):
-			erp.set_item_price(f"BENCH-{index:05d}", "10.90")
+			erp.set_catalogue_price(f"BENCH-{index:05d}", "10.90")
 		changed, changed_s, changed_calls, _ = timed_run(
 			shop, lambda: sync_items(erp, client, settings, since=since, shop_since=shop_since)
 		)

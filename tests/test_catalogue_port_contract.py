@@ -69,7 +69,7 @@ class TestErpFakeCatalogueContract(CatalogueContract, unittest.TestCase):
 		self.fake.change_item(code, **fields)
 
 	def set_price(self, code: str, price: str) -> None:
-		self.fake.set_item_price(code, price)
+		self.fake.set_catalogue_price(code, price)
 
 	def now_utc(self) -> datetime:
 		return self.clock()

@@ -96,7 +96,7 @@ def test_preview_answers_add_update_remove_and_not_eligible(catalogue, shop, cli
 	assert (product["manage_stock"], product["backorders"]) == (True, "notify")
 	assert preview_item(erp, client, settings_of(erp), "MUG-1").action == Action.UNCHANGED
 
-	erp.set_item_price("MUG-1", "14")
+	erp.set_catalogue_price("MUG-1", "14")
 	erp.change_item("MUG-1", item_name="Big mug")
 	plan = preview_item(erp, client, settings_of(erp), "MUG-1")
 	assert (plan.action, sorted(plan.differences)) == (Action.UPDATE, ["name", "regular_price"])
@@ -159,7 +159,7 @@ def test_a_template_becomes_a_variable_product_with_one_variation_per_variant(ca
 	}
 	assert variations["SHIRT-L"]["regular_price"] == "22.50"
 
-	erp.set_item_price("SHIRT-S", "19")
+	erp.set_catalogue_price("SHIRT-S", "19")
 	plan = preview_item(erp, client, settings_of(erp), "SHIRT")
 	assert plan.action == Action.UNCHANGED
 	assert [(v.item_code, v.action, v.differences) for v in plan.variations] == [
@@ -212,7 +212,7 @@ def test_a_run_of_changes_takes_ceil_n_over_100_plus_one_calls_and_then_none(cat
 
 	clock.advance(minutes=5)
 	for index in range(n):
-		erp.set_item_price(f"BULK-{index:04d}", "2.5")
+		erp.set_catalogue_price(f"BULK-{index:04d}", "2.5")
 	shop.reset_counts()
 	changed = sync_items(erp, client, settings_of(erp), since=since, shop_since=shop_since)
 	assert changed.updated == n

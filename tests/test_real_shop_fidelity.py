@@ -1059,6 +1059,61 @@ def test_products_and_variations(both, diffs):
 	diffs.check()
 
 
+def test_products_batch_stock_and_price(both, diffs):
+	"""What the stock and price pushes send (engine/catalogue/push.py): manage_stock,
+	stock_quantity and regular_price in products/batch and variations/batch, an unknown id inline;
+	each side's stock and price are put back afterwards."""
+	before = {
+		side.name: (
+			side.json("GET", f"products/{side.skus['ESP-1KG']}"),
+			side.json("GET", f"products/{side.skus['TSHIRT']}/variations/{side.skus['TSHIRT-S']}"),
+		)
+		for side in both
+	}
+
+	def products(stock: int, price: str) -> Callable[[Side], dict[str, Any]]:
+		return lambda s: {
+			"update": [
+				{
+					"id": s.skus["ESP-1KG"],
+					"manage_stock": True,
+					"stock_quantity": stock,
+					"regular_price": price,
+				},
+				{"id": 999999, "manage_stock": True, "stock_quantity": 1},
+			]
+		}
+
+	for stock, price in ((0, "25.90"), (40, "26.50")):
+		r, t, label = both_call(both, "POST", "products/batch", None, products(stock, price))
+		# An edit answer names the site's own address in permalink_template.
+		ignore = VOLATILE_KEYS | {"permalink_template"}
+		compare_responses(diffs, f"{label} [stock {stock}]", r, t, values=True, ignore=ignore)
+	r, t, label = both_call(
+		both,
+		"POST",
+		lambda s: f"products/{s.skus['TSHIRT']}/variations/batch",
+		None,
+		lambda s: {"update": [{"id": s.skus["TSHIRT-S"], "manage_stock": True, "stock_quantity": 0}]},
+	)
+	compare_responses(diffs, label + " [TSHIRT-S stock 0]", r, t, values=True)
+	for side in both:
+		product, variation = before[side.name]
+		side.call(
+			"PUT",
+			f"products/{product['id']}",
+			None,
+			{k: product[k] for k in ("manage_stock", "stock_quantity", "regular_price")},
+		)
+		side.call(
+			"PUT",
+			f"products/{product['id']}/variations/{variation['id']}",
+			None,
+			{k: variation[k] for k in ("manage_stock", "stock_quantity")},
+		)
+	diffs.check()
+
+
 def test_system_status(both, diffs):
 	r, t, label = both_call(both, "GET", "system_status")
 	compare_responses(diffs, label, r, t, lengths=False)

@@ -25,6 +25,7 @@ from woocommerce_fusion.engine.catalogue.ports import (
 	ItemLink,
 )
 from woocommerce_fusion.engine.mapping.plans import ItemPlan
+from woocommerce_fusion.erp.levels_hooks import item_linked
 from woocommerce_fusion.erp.masters.item import ensure_item, find_linked_item
 from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 
@@ -285,11 +286,18 @@ class FrappeCatalogue:
 				"parentfield": "woocommerce_servers",
 				"woocommerce_server": link.server,
 			},
-			"name",
+			["name", "woocommerce_id", "woocommerce_variation_id"],
 			order_by="idx asc",
+			as_dict=True,
 		)
 		if row:
-			frappe.db.set_value(ITEM_SERVER_DOCTYPE, row, values, update_modified=False)
+			frappe.db.set_value(ITEM_SERVER_DOCTYPE, row.name, values, update_modified=False)
+			moved = (row.woocommerce_id or "", row.woocommerce_variation_id or "") != (
+				values["woocommerce_id"],
+				values["woocommerce_variation_id"],
+			)
+			if moved and link.product_id:
+				item_linked(link.server, item_code)
 			return
 		idx = frappe.db.count(ITEM_SERVER_DOCTYPE, {"parent": item_code, "parenttype": "Item"})
 		frappe.get_doc(
@@ -304,6 +312,8 @@ class FrappeCatalogue:
 				**values,
 			}
 		).db_insert()
+		if link.product_id:
+			item_linked(link.server, item_code)
 
 	def create_item_from_product(
 		self, server: str, product_id: int, sku: str, item_name: str, description: str

@@ -15,12 +15,18 @@ from erpnext.controllers.item_variant import create_variant
 from frappe.tests.utils import FrappeTestCase
 
 from woocommerce_fusion import item_preview
-from woocommerce_fusion.constants import ITEM_SERVER_DOCTYPE, REQUEST_LOG_DOCTYPE
+from woocommerce_fusion.constants import ITEM_SERVER_DOCTYPE, REQUEST_LOG_DOCTYPE, SERVER_DOCTYPE
 from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.runs import State, SyncType
 from woocommerce_fusion.runs.queue import create_sync_action, run_sync_action
 from woocommerce_fusion.tasks.item_sync import run_hourly_item_sync
-from woocommerce_fusion.testing.bench_fixtures import PRICE_LIST, make_fixtures, make_server
+from woocommerce_fusion.testing.bench_fixtures import (
+	COMPANY,
+	PRICE_LIST,
+	WAREHOUSE,
+	make_fixtures,
+	make_server,
+)
 from woocommerce_fusion.testing.shop import TestShop
 
 test_dependencies = ["Company", "Customer Group", "Territory"]
@@ -227,6 +233,39 @@ class TestItemSync(FrappeTestCase):
 		self.assertEqual(self.product(code)["regular_price"], "4.00")
 		with self.assertRaises(frappe.ValidationError):
 			item_preview.synchronize(PAPER, "_Test No Such Server")
+
+	def test_an_item_the_sync_adds_gets_its_stock_and_price_pushed_when_those_syncs_are_on(self):
+		code = make_item(f"{PREFIX}JAR", price="6")
+		entry = frappe.get_doc(
+			{
+				"doctype": "Stock Entry",
+				"stock_entry_type": "Material Receipt",
+				"company": COMPANY,
+				"items": [{"item_code": code, "qty": 7, "t_warehouse": WAREHOUSE, "basic_rate": 2}],
+			}
+		)
+		entry.insert(ignore_permissions=True)
+		entry.submit()
+		frappe.db.set_value(SERVER_DOCTYPE, SERVER, {"enable_stock_sync": 1, "enable_price_sync": 1})
+		frappe.db.commit()
+		try:
+			# Each job runs after the commit that queued it, as RQ would run it.
+			jobs: list[tuple[str, dict]] = []
+			with patch("frappe.enqueue", lambda method, **kwargs: jobs.append((method, kwargs))):
+				item_preview.synchronize(code, SERVER)
+				frappe.db.commit()
+				while jobs:
+					method, kwargs = jobs.pop(0)
+					run_now(method, **kwargs)
+					frappe.db.commit()
+			product = self.product(code)
+			self.assertEqual((product["manage_stock"], product["stock_quantity"]), (True, 7))
+			self.assertEqual(product["regular_price"], "6.00")
+		finally:
+			frappe.db.set_value(SERVER_DOCTYPE, SERVER, {"enable_stock_sync": 0, "enable_price_sync": 0})
+			entry.reload()
+			entry.cancel()
+			frappe.db.commit()
 
 	def test_the_preview_refuses_a_user_without_the_right_to_start_runs(self):
 		frappe.set_user("Guest")

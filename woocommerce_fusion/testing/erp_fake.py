@@ -36,6 +36,7 @@ from woocommerce_fusion.engine.ports import OrderRecord, ResolvedParties, SalesO
 from woocommerce_fusion.testing.erp_fake_billing import BILLING_TABLES, _FakeBilling
 from woocommerce_fusion.testing.erp_fake_catalogue import _FakeCatalogue
 from woocommerce_fusion.testing.erp_fake_status import STATUS_TABLES, _FakeStatus
+from woocommerce_fusion.testing.erp_fake_stock import STOCK_TABLES, _FakeStock
 
 _MISSING = object()
 _RECORD_DATETIMES = ("date_modified_gmt", "sales_order_modified", "last_attempt_on", "next_attempt_on")
@@ -169,7 +170,7 @@ class _FakeMasters:
 		return existing["item_code"]
 
 
-class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeCatalogue):
+class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeCatalogue, _FakeStock):
 	def __init__(self, *, now: Callable[[], datetime] | None = None, exchange_rates: dict | None = None):
 		self.now = now or (lambda: datetime.now(timezone.utc))
 		self.exchange_rates: dict[tuple[str, str], Decimal] = dict(exchange_rates or {})
@@ -185,6 +186,7 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeCatalogue):
 				"item",
 				*BILLING_TABLES,
 				*STATUS_TABLES,
+				*STOCK_TABLES,
 			)
 		}
 		self._sequence = 0
@@ -208,6 +210,7 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeCatalogue):
 		self._init_billing()
 		self._init_status()
 		self._init_catalogue()
+		self._init_stock()
 
 	# -- transactions ----------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ class _FakeCatalogue:
 			self._items[item_code] = replace(self._items[item_code], **changes)
 			self._item_modified[item_code] = self.now()
 
-	def set_item_price(self, item_code: str, price: Decimal | str) -> None:
+	def set_catalogue_price(self, item_code: str, price: Decimal | str) -> None:
 		with self._mutex:
 			self._prices[item_code] = (Decimal(str(price)), self.now())
 

@@ -54,6 +54,14 @@ frappe.listview_settings["WooCommerce Sync Action"] = {
 	},
 };
 
+// The server switch each type needs: the shops without it would be refused.
+const SWITCH_OF_TYPE = {
+	Orders: "enable_order_sync",
+	Items: "enable_item_sync",
+	Stock: "enable_stock_sync",
+	Prices: "enable_price_sync",
+};
+
 function synchronize_now(listview) {
 	const dialog = new frappe.ui.Dialog({
 		title: __("Synchronize now"),
@@ -66,17 +74,15 @@ function synchronize_now(listview) {
 				reqd: 1,
 				// Only shops that sync this type: the others would be refused.
 				get_query: () => ({
-					filters:
-						dialog.get_value("sync_type") === "Items"
-							? { enabled: 1, enable_item_sync: 1 }
-							: { enabled: 1, enable_order_sync: 1 },
+					filters: { enabled: 1, [SWITCH_OF_TYPE[dialog.get_value("sync_type")]]: 1 },
 				}),
 			},
 			{
 				fieldname: "sync_type",
 				fieldtype: "Select",
 				label: __("Type"),
-				options: ["Orders", "Items"],
+				// Stock and Prices send every linked Item's stock or regular price again.
+				options: Object.keys(SWITCH_OF_TYPE),
 				default: "Orders",
 				reqd: 1,
 			},
@@ -84,6 +90,7 @@ function synchronize_now(listview) {
 				fieldname: "synchronize_all",
 				fieldtype: "Check",
 				label: __("Synchronize all"),
+				depends_on: "eval:['Orders', 'Items'].includes(doc.sync_type)",
 				description: __(
 					"Orders: fetch every order created since the server's start day, not only the changed ones. Items: compare every Item with the shop's product. Takes longer."
 				),
