@@ -83,12 +83,18 @@ woocommerce_sync_runners = {
 	"Orders": "woocommerce_fusion.tasks.order_sync.run_orders",
 	"One order": "woocommerce_fusion.tasks.order_sync.run_one_order",
 	"Status push": "woocommerce_fusion.tasks.status_push.run_status_push",
+	"Items": "woocommerce_fusion.tasks.item_sync.run_items",
+	"One item": "woocommerce_fusion.tasks.item_sync.run_one_item",
 	"Stock": "woocommerce_fusion.tasks.stock_push.run_stock",
 	"Prices": "woocommerce_fusion.tasks.stock_push.run_prices",
 }
 
 scheduler_events = {
-	"hourly_long": ["woocommerce_fusion.tasks.order_sync.run_hourly_order_sync"],
+	"hourly_long": [
+		"woocommerce_fusion.tasks.order_sync.run_hourly_order_sync",
+		# Items changed in ERPNext or in the shop since the last run (tasks/item_sync.py).
+		"woocommerce_fusion.tasks.item_sync.run_hourly_item_sync",
+	],
 	# Failed orders whose next attempt is due (see engine/retry.py for the schedule).
 	"cron": {
 		"*/5 * * * *": [
@@ -109,3 +115,6 @@ doctype_js = {
 	"WooCommerce Order": "public/js/order_sync_queue.js",
 	"WooCommerce Order Sync": "public/js/order_sync_queue.js",
 }
+
+# The single-product sync with its preview, on the queue screen (woocommerce_fusion/item_preview.py).
+doctype_list_js = {"WooCommerce Sync Action": "public/js/item_sync_preview.js"}

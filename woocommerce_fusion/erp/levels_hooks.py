@@ -63,6 +63,17 @@ def linked_servers(item_codes: set[str], kind: str, price_list: str | None = Non
 	return servers
 
 
+def item_linked(server: str, item_code: str) -> None:
+	"""An Item newly linked to a product of the shop (the item sync made or took over the product):
+	the product has none of ERPNext's stock yet, so the Item's levels go out with the next push."""
+	if frappe.db.get_value("Item", item_code, "has_variants"):
+		return  # a template has no stock or price of its own: its variants are pushed
+	kinds = {kind: server in linked_servers({item_code}, kind) for kind in ("stock", "price")}
+	if any(kinds.values()):
+		mark_pending(server, [item_code], stock=kinds["stock"], price=kinds["price"])
+		queue_push(server)
+
+
 def _queue(servers: dict[str, set[str]], *, stock: bool, price: bool) -> None:
 	for server, item_codes in sorted(servers.items()):
 		mark_pending(server, item_codes, stock=stock, price=price)

@@ -34,6 +34,7 @@ from woocommerce_fusion.engine.mapping.plans import (
 )
 from woocommerce_fusion.engine.ports import OrderRecord, ResolvedParties, SalesOrderRef
 from woocommerce_fusion.testing.erp_fake_billing import BILLING_TABLES, _FakeBilling
+from woocommerce_fusion.testing.erp_fake_catalogue import _FakeCatalogue
 from woocommerce_fusion.testing.erp_fake_refunds import REFUND_TABLES, _FakeRefunds
 from woocommerce_fusion.testing.erp_fake_status import STATUS_TABLES, _FakeStatus
 from woocommerce_fusion.testing.erp_fake_stock import STOCK_TABLES, _FakeStock
@@ -170,7 +171,7 @@ class _FakeMasters:
 		return existing["item_code"]
 
 
-class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeStock, _FakeRefunds):
+class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeCatalogue, _FakeStock, _FakeRefunds):
 	def __init__(self, *, now: Callable[[], datetime] | None = None, exchange_rates: dict | None = None):
 		self.now = now or (lambda: datetime.now(timezone.utc))
 		self.exchange_rates: dict[tuple[str, str], Decimal] = dict(exchange_rates or {})
@@ -210,6 +211,7 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeStock, _FakeRefunds)
 		self.after_sales_order_insert: Callable[[str], None] | None = None
 		self._init_billing()
 		self._init_status()
+		self._init_catalogue()
 		self._init_stock()
 
 	# -- transactions ----------------------------------------------------------------------
