@@ -13,7 +13,7 @@ PURE = ("engine", "testing")
 # Shared with the engine: the doctype names and the Order Sync row's name.
 PURE_MODULES = ("constants.py",)
 # The bench tests' shared records: it makes them with Frappe, on a bench only.
-BENCH_ONLY = ("testing/bench_fixtures.py",)
+BENCH_ONLY = ("testing/bench_fixtures.py", "testing/bench_catalogue.py")
 FORBIDDEN = ("frappe", "erpnext")
 
 

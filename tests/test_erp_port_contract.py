@@ -7,6 +7,7 @@ import threading
 import unittest
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from conftest import MAPPED_ACCOUNTS
@@ -86,3 +87,23 @@ class TestErpFakeContract(ErpContract, unittest.TestCase):
 
 	def use_status_rules(self, rules: list[StatusRule]) -> None:
 		self.fake.status_rules_by_server[self.server] = list(rules)
+
+	def credit_note_facts(self, name: str) -> tuple[int, int, str, Decimal]:
+		note = self.fake._get_latest("credit_note", name)
+		return (note.docstatus, 1, note.return_against, note.grand_total)
+
+	def forget_line_ids(self, sales_invoice: str) -> None:
+		self.fake.forget_line_ids(sales_invoice)
+
+	def payment_facts(self, name: str) -> tuple[int, str, Decimal, str, str]:
+		refund = self.fake._get_latest("refund_payment", name)
+		if refund is not None:
+			return (
+				refund.docstatus,
+				refund.payment_type,
+				refund.paid_amount,
+				refund.mode_of_payment,
+				refund.paid_from,
+			)
+		entry = self.fake._get_latest("payment_entry", name)
+		return (entry.docstatus, "Receive", entry.paid_amount, entry.mode_of_payment, entry.paid_to)

@@ -1015,6 +1015,25 @@ def test_order_refunds(both, diffs):
 
 	r, t, label = both_call(both, "POST", path, None, line_refund)
 	compare_responses(diffs, label + " (with a line item)", r, t, values=True)
+	time.sleep(1.1)
+
+	def shipping_refund(side: Side) -> dict[str, Any]:
+		shipping = made[side.name]["shipping_lines"][0]
+		return {
+			"amount": "5.83",
+			"reason": "Shipping refunded",
+			"api_refund": False,
+			"line_items": [
+				{
+					"id": shipping["id"],
+					"refund_total": "4.90",
+					"refund_tax": [{"id": 1, "refund_total": "0.93"}],
+				}
+			],
+		}
+
+	r, t, label = both_call(both, "POST", path, None, shipping_refund)
+	compare_responses(diffs, label + " (of the shipping)", r, t, values=True)
 	r, t, label = both_call(both, "POST", path, None, {"amount": "100000.00", "api_refund": False})
 	compare_responses(diffs, label + " (more than the order)", r, t)
 	r, t, label = both_call(both, "GET", path)
@@ -1056,6 +1075,61 @@ def test_products_and_variations(both, diffs):
 		both, "POST", "products", None, {"name": "Duplicate", "sku": "ESP-1KG", "regular_price": "1.00"}
 	)
 	compare_responses(diffs, label + " (duplicate SKU)", r, t)
+	diffs.check()
+
+
+def test_products_batch_stock_and_price(both, diffs):
+	"""What the stock and price pushes send (engine/catalogue/push.py): manage_stock,
+	stock_quantity and regular_price in products/batch and variations/batch, an unknown id inline;
+	each side's stock and price are put back afterwards."""
+	before = {
+		side.name: (
+			side.json("GET", f"products/{side.skus['ESP-1KG']}"),
+			side.json("GET", f"products/{side.skus['TSHIRT']}/variations/{side.skus['TSHIRT-S']}"),
+		)
+		for side in both
+	}
+
+	def products(stock: int, price: str) -> Callable[[Side], dict[str, Any]]:
+		return lambda s: {
+			"update": [
+				{
+					"id": s.skus["ESP-1KG"],
+					"manage_stock": True,
+					"stock_quantity": stock,
+					"regular_price": price,
+				},
+				{"id": 999999, "manage_stock": True, "stock_quantity": 1},
+			]
+		}
+
+	for stock, price in ((0, "25.90"), (40, "26.50")):
+		r, t, label = both_call(both, "POST", "products/batch", None, products(stock, price))
+		# An edit answer names the site's own address in permalink_template.
+		ignore = VOLATILE_KEYS | {"permalink_template"}
+		compare_responses(diffs, f"{label} [stock {stock}]", r, t, values=True, ignore=ignore)
+	r, t, label = both_call(
+		both,
+		"POST",
+		lambda s: f"products/{s.skus['TSHIRT']}/variations/batch",
+		None,
+		lambda s: {"update": [{"id": s.skus["TSHIRT-S"], "manage_stock": True, "stock_quantity": 0}]},
+	)
+	compare_responses(diffs, label + " [TSHIRT-S stock 0]", r, t, values=True)
+	for side in both:
+		product, variation = before[side.name]
+		side.call(
+			"PUT",
+			f"products/{product['id']}",
+			None,
+			{k: product[k] for k in ("manage_stock", "stock_quantity", "regular_price")},
+		)
+		side.call(
+			"PUT",
+			f"products/{product['id']}/variations/{variation['id']}",
+			None,
+			{k: variation[k] for k in ("manage_stock", "stock_quantity")},
+		)
 	diffs.check()
 
 

@@ -14,6 +14,7 @@ SYNC_ACTION_DOCTYPE = "WooCommerce Sync Action"
 REQUEST_LOG_DOCTYPE = "WooCommerce Request Log"
 ITEM_SERVER_DOCTYPE = "WooCommerce Item Server"
 WEBHOOK_DELIVERY_DOCTYPE = "WooCommerce Webhook Delivery"
+PENDING_UPDATE_DOCTYPE = "WooCommerce Pending Update"
 # The Item made at install for lines of products deleted in the shop, and the default of
 # WooCommerce Server's Deleted Product Item.
 DELETED_PRODUCT_ITEM = "WooCommerce Deleted Product"

@@ -31,9 +31,10 @@ from woocommerce_fusion.engine.mapping.plans import (
 )
 from woocommerce_fusion.engine.ports import InvoiceRef, OrderRecord, ResolvedParties, SalesOrderRef
 from woocommerce_fusion.erp import invoicing, masters, order_records, sales_order, stock
+from woocommerce_fusion.erp.refunds import RefundsAdapter
 
 
-class FrappeErp:
+class FrappeErp(RefundsAdapter):
 	# -- transactions and the per-order lock ---------------------------------------------------
 
 	def lock_order(self, server: str, woocommerce_id: int) -> OrderRecord:

@@ -22,11 +22,12 @@ from woocommerce_fusion.erp.sales_order import CENT, TotalMismatchError, mark_as
 
 
 def find_sales_invoice(sales_order: str) -> InvoiceRef | None:
+	# A Credit Note keeps the Sales Order on its rows too; it is not the order's invoice.
 	rows = frappe.db.sql(
 		"""
 		select si.name, si.docstatus, si.grand_total, si.posting_date
 		from `tabSales Invoice` si
-		where si.docstatus != 2 and exists (
+		where si.docstatus != 2 and si.is_return = 0 and exists (
 			select 1 from `tabSales Invoice Item` sii
 			where sii.parent = si.name and sii.parenttype = 'Sales Invoice' and sii.sales_order = %(so)s
 		)

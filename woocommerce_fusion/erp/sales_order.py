@@ -246,6 +246,8 @@ def set_content(
 			"items",
 			{
 				"item_code": resolved.items[line.woocommerce_line_id],
+				# Mapped on to the invoice and its Credit Notes: a refund names the line it refunds.
+				"woocommerce_line_id": line.woocommerce_line_id,
 				"qty": line.qty,
 				"rate": rate,
 				# Equal to the rate, so ERPNext neither replaces a zero rate (a free line) with the

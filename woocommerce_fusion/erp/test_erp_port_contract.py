@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils import flt
 
 from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, SERVER_DOCTYPE, order_sync_name
 from woocommerce_fusion.engine.mapping.order import map_order
@@ -24,6 +26,7 @@ from woocommerce_fusion.engine.status_port import StatusRule
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.masters.deleted_product import make_deleted_product_item
 from woocommerce_fusion.erp.order_records import to_record
+from woocommerce_fusion.erp.refunds import ORDER_REFUND_DOCTYPE
 from woocommerce_fusion.erp.status_records import RULE_DOCTYPE, RULES_TABLE, FrappeStatus
 from woocommerce_fusion.testing.bench_fixtures import (
 	COMPANY,
@@ -60,6 +63,7 @@ def remove_contract_records() -> None:
 		if so.docstatus == 1:
 			without_sync(frappe.get_doc("Sales Order", so.name)).cancel()
 		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
+	frappe.db.delete(ORDER_REFUND_DOCTYPE, {"parent": ("like", f"{SERVER}-%")})
 	frappe.db.delete(ORDER_SYNC_DOCTYPE, {"woocommerce_server": SERVER})
 	for name in frappe.get_all("Customer", {"woocommerce_email": ("like", CONTRACT_EMAILS)}, pluck="name"):
 		frappe.delete_doc("Customer", name, ignore_permissions=True)
@@ -197,3 +201,25 @@ class TestFrappeErpContract(ErpContract, FrappeTestCase):
 					"enabled": int(rule.enabled),
 				}
 			).db_insert()
+
+	def credit_note_facts(self, name: str) -> tuple[int, int, str, Decimal]:
+		note = frappe.db.get_value(
+			"Sales Invoice", name, ["docstatus", "is_return", "return_against", "grand_total"], as_dict=True
+		)
+		return (note.docstatus, note.is_return, note.return_against, Decimal(str(flt(note.grand_total, 2))))
+
+	def forget_line_ids(self, sales_invoice: str) -> None:
+		frappe.db.sql(
+			"update `tabSales Invoice Item` set woocommerce_line_id = 0 where parent = %s", (sales_invoice,)
+		)
+
+	def payment_facts(self, name: str) -> tuple[int, str, Decimal, str, str]:
+		entry = frappe.db.get_value(
+			"Payment Entry",
+			name,
+			["docstatus", "payment_type", "paid_amount", "mode_of_payment", "paid_from", "paid_to"],
+			as_dict=True,
+		)
+		account = entry.paid_from if entry.payment_type == "Pay" else entry.paid_to
+		amount = Decimal(str(flt(entry.paid_amount, 2)))
+		return (entry.docstatus, entry.payment_type, amount, entry.mode_of_payment, account)

@@ -55,14 +55,19 @@ class State:
 class SyncType:
 	ORDERS = "Orders"
 	ONE_ORDER = "One order"
+	ITEMS = "Items"
+	ONE_ITEM = "One item"
 	# The statuses ERPNext events set, sent to the shop in batches (tasks/status_push.py).
 	STATUS_PUSH = "Status push"
+	# Full pushes of every linked Item's stock or prices (tasks/stock_push.py).
+	STOCK = "Stock"
+	PRICES = "Prices"
 
 	# Runs over a whole shop: two of them for the same shop at once would only do the work twice,
 	# so a newer one supersedes a queued one and never runs beside a live one. Single requests
 	# never abort anything.
-	EXCLUSIVE = (ORDERS,)
-	WITH_REFERENCE = (ONE_ORDER,)
+	EXCLUSIVE = (ORDERS, ITEMS, STOCK, PRICES)
+	WITH_REFERENCE = (ONE_ORDER, ONE_ITEM)
 
 
 # The counters of a run, added to by the dispatcher and every page job.

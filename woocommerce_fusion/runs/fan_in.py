@@ -25,7 +25,11 @@ CURSOR_FIELDS = {
 	SyncType.ORDERS: (
 		("last_synchronised_on", "cursor_until"),
 		("shop_synchronised_on", "shop_cursor_until"),
-	)
+	),
+	SyncType.ITEMS: (
+		("items_synchronised_on", "cursor_until"),
+		("items_shop_synchronised_on", "shop_cursor_until"),
+	),
 }
 
 # How many error lines one page or run adds to the action's error text.

@@ -33,7 +33,12 @@ STALE_AFTER = timedelta(hours=2)
 # an hour leaves room for a slow shop and a resumed run goes on where a killed one stopped. A
 # single request reads one order with retries bounded to two minutes a call.
 RUN_TIMEOUT = 60 * 60
-JOB_TIMEOUTS = {SyncType.ORDERS: RUN_TIMEOUT}
+JOB_TIMEOUTS = {
+	SyncType.ORDERS: RUN_TIMEOUT,
+	SyncType.ITEMS: RUN_TIMEOUT,
+	SyncType.STOCK: RUN_TIMEOUT,
+	SyncType.PRICES: RUN_TIMEOUT,
+}
 SINGLE_REQUEST_TIMEOUT = 10 * 60
 
 RUN_JOB = "woocommerce_fusion.runs.queue.run_sync_action"

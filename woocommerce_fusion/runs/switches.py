@@ -63,3 +63,19 @@ def check_order_sync_enabled(server: str) -> None:
 			).format(server),
 			title=_("Order sync is off"),
 		)
+
+
+def item_sync_enabled(server: str) -> bool:
+	"""Whether the shop's Items may be synced: the server is enabled and its item sync is on."""
+	values = frappe.get_cached_value(SERVER_DOCTYPE, server, ["enabled", "enable_item_sync"], as_dict=True)
+	return bool(values and cint(values.enabled) and cint(values.enable_item_sync))
+
+
+def check_item_sync_enabled(server: str) -> None:
+	if not item_sync_enabled(server):
+		frappe.throw(
+			_(
+				"Item sync is off for WooCommerce Server {0}: it is disabled or its Enable Item Sync is not set."
+			).format(server),
+			title=_("Item sync is off"),
+		)

@@ -15,6 +15,7 @@ from frappe.model.document import Document
 
 from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE, SERVER_DOCTYPE
 from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.erp.refunds import ORDER_REFUND_DOCTYPE
 from woocommerce_fusion.testing.shop import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
 
 COMPANY = "_Test Company 2"
@@ -198,14 +199,17 @@ def remove_orders(server: str) -> None:
 		if so.docstatus == 1:
 			frappe.get_doc("Sales Order", so.name).cancel()
 		frappe.delete_doc("Sales Order", so.name, force=True, ignore_permissions=True)
+	frappe.db.delete(ORDER_REFUND_DOCTYPE, {"parent": ("like", f"{server}-%")})
 	frappe.db.delete(ORDER_SYNC_DOCTYPE, {"woocommerce_server": server})
 
 
 def remove_invoices(sales_order: str) -> None:
-	"""The Sales Invoices made from the Sales Order and the Payment Entries against them."""
-	for invoice in frappe.get_all(
-		"Sales Invoice Item", {"sales_order": sales_order}, pluck="parent", distinct=True
-	):
+	"""The Sales Invoices made from the Sales Order (their Credit Notes first: an invoice cannot
+	be cancelled while one stands) and the Payment Entries against them."""
+	made = frappe.get_all("Sales Invoice Item", {"sales_order": sales_order}, pluck="parent", distinct=True)
+	# Never ("in", [""]): Frappe reads it as ifnull(return_against, '') in (''), every invoice.
+	returns = frappe.get_all("Sales Invoice", {"return_against": ("in", made)}, pluck="name") if made else []
+	for invoice in dict.fromkeys([*returns, *made]):
 		for payment in frappe.get_all(
 			"Payment Entry Reference",
 			{"reference_doctype": "Sales Invoice", "reference_name": invoice},

@@ -32,6 +32,7 @@ from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, SalesOrderRef
 from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.testing.erp_contract_billing import BillingContract
+from woocommerce_fusion.testing.erp_contract_refunds import RefundContract
 from woocommerce_fusion.testing.erp_contract_status import StatusContract
 from woocommerce_fusion.testing.order_cases import load_order
 
@@ -572,7 +573,7 @@ class SalesOrderContract(ContractFixtures):
 		self.assertIsNone(self.erp.exchange_rate("XTS", "EUR", day))
 
 
-class ErpContract(OrderRecordContract, SalesOrderContract, BillingContract, StatusContract):
-	"""The contract of engine/ports.py's ErpPort, in its three parts, and of engine/status_port.py's
-	StatusPort, mixed into a unittest.TestCase that provides ContractFixtures', BillingContract's
-	and StatusContract's hooks."""
+class ErpContract(OrderRecordContract, SalesOrderContract, BillingContract, StatusContract, RefundContract):
+	"""The contract of engine/ports.py's ErpPort, in its three parts, of engine/status_port.py's
+	StatusPort and of engine/refund_port.py's RefundPort, mixed into a unittest.TestCase that
+	provides ContractFixtures', BillingContract's, StatusContract's and RefundContract's hooks."""

@@ -34,7 +34,10 @@ from woocommerce_fusion.engine.mapping.plans import (
 )
 from woocommerce_fusion.engine.ports import OrderRecord, ResolvedParties, SalesOrderRef
 from woocommerce_fusion.testing.erp_fake_billing import BILLING_TABLES, _FakeBilling
+from woocommerce_fusion.testing.erp_fake_catalogue import _FakeCatalogue
+from woocommerce_fusion.testing.erp_fake_refunds import REFUND_TABLES, _FakeRefunds
 from woocommerce_fusion.testing.erp_fake_status import STATUS_TABLES, _FakeStatus
+from woocommerce_fusion.testing.erp_fake_stock import STOCK_TABLES, _FakeStock
 
 _MISSING = object()
 _RECORD_DATETIMES = ("date_modified_gmt", "sales_order_modified", "last_attempt_on", "next_attempt_on")
@@ -168,7 +171,7 @@ class _FakeMasters:
 		return existing["item_code"]
 
 
-class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling):
+class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeCatalogue, _FakeStock, _FakeRefunds):
 	def __init__(self, *, now: Callable[[], datetime] | None = None, exchange_rates: dict | None = None):
 		self.now = now or (lambda: datetime.now(timezone.utc))
 		self.exchange_rates: dict[tuple[str, str], Decimal] = dict(exchange_rates or {})
@@ -184,6 +187,8 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling):
 				"item",
 				*BILLING_TABLES,
 				*STATUS_TABLES,
+				*STOCK_TABLES,
+				*REFUND_TABLES,
 			)
 		}
 		self._sequence = 0
@@ -206,6 +211,8 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling):
 		self.after_sales_order_insert: Callable[[str], None] | None = None
 		self._init_billing()
 		self._init_status()
+		self._init_catalogue()
+		self._init_stock()
 
 	# -- transactions ----------------------------------------------------------------------
 
@@ -417,6 +424,7 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling):
 					# ERPNext fills an empty item_name in from the Item.
 					"item_name": line.item_name or line.item.item_name,
 					"description": line.description,
+					"woocommerce_line_id": line.woocommerce_line_id,
 					"qty": line.qty,
 					"rate": line.rate,
 					"amount": line.amount,

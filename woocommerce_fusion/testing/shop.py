@@ -49,6 +49,7 @@ from woocommerce.oauth import OAuth
 from woocommerce_fusion.testing.sample_orders import SaleableItem
 from woocommerce_fusion.testing.shop_auth import ApiKey, Authenticator
 from woocommerce_fusion.testing.shop_catalog import CatalogRoutes, CatalogStore
+from woocommerce_fusion.testing.shop_categories import CategoryRoutes
 from woocommerce_fusion.testing.shop_faults import Fault
 from woocommerce_fusion.testing.shop_http import RequestRecord, ShopServer, start_thread
 from woocommerce_fusion.testing.shop_info import InfoRoutes
@@ -124,7 +125,14 @@ class TestShop:
 		self._orders = OrderStore(self._site, self._catalog, engine, self._webhooks)
 		self.orders: Mapping[int, dict[str, Any]] = self._orders.view
 		info = InfoRoutes(currency, lambda: self._site.https, self._counts)
-		for resource in (OrderRoutes(self._orders), CatalogRoutes(self._catalog), self._webhook_routes, info):
+		categories = CategoryRoutes(self._catalog.categories, self._catalog.products)
+		for resource in (
+			OrderRoutes(self._orders),
+			CatalogRoutes(self._catalog),
+			categories,
+			self._webhook_routes,
+			info,
+		):
 			self._site.routes.extend(resource.routes())
 		self._catalog.seed()
 
@@ -210,6 +218,10 @@ class TestShop:
 	def add_coupon(self, code: str, discount_type: str = "percent", amount: str = "10") -> int:
 		"""A coupon orders can use in coupon_lines: percent, fixed_cart or fixed_product."""
 		return self._catalog.add_coupon(code, discount_type, amount)
+
+	def add_category(self, name: str, parent: int = 0) -> int:
+		"""A product category, as made in WooCommerce > Products > Categories; returns its id."""
+		return self._catalog.categories.add(name, parent).id
 
 	def saleable_items(self) -> list[SaleableItem]:
 		"""Simple products and variations an order line can point at."""

@@ -3,6 +3,7 @@ routes (/products, /products/<id>/variations, /taxes) and the stock that orders 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from woocommerce_fusion.testing.sample_orders import CATALOG, SaleableItem
+from woocommerce_fusion.testing.shop_categories import CategoryStore
 from woocommerce_fusion.testing.shop_http import ONE, Request, Response, Route, require, route, writes
 from woocommerce_fusion.testing.shop_lists import (
 	PRODUCT_STATUSES,
@@ -32,7 +34,7 @@ from woocommerce_fusion.testing.shop_products import (
 	variable_price_html,
 )
 from woocommerce_fusion.testing.shop_site import ShopSite, batch
-from woocommerce_fusion.testing.shop_util import UTC, RestError, php_json, to_decimal
+from woocommerce_fusion.testing.shop_util import UTC, RestError, parse_wp_date, php_json, to_decimal
 from woocommerce_fusion.testing.shop_webhooks import WebhookDispatcher
 
 PRODUCT_ORDERBY = (
@@ -68,6 +70,7 @@ class CatalogStore:
 		self.products: dict[int, dict[str, Any]] = {}
 		self.coupons: dict[str, Coupon] = {}
 		self.tax_rates: dict[int, TaxRate] = dict(DEFAULT_TAX_RATES)
+		self.categories = CategoryStore(site)
 		# A variation's stored tax class ("parent" by default); its JSON shows the resolved one.
 		self._variation_tax_classes: dict[int, str] = {}
 		# Told (under the site's lock) of a product or variation deleted for good, and its parent.
@@ -142,8 +145,8 @@ class CatalogStore:
 
 	def _related(self, product_id: int) -> list[int]:
 		"""A few other products of the (single) category, as WooCommerce's related_ids."""
-		others = [pid for pid, p in self.products.items() if pid != product_id and not p.get("parent_id")]
-		return others[:4]
+		others = (pid for pid, p in self.products.items() if pid != product_id and not p.get("parent_id"))
+		return list(itertools.islice(others, 4))
 
 	def add_coupon(self, code: str, discount_type: str = "percent", amount: str = "10") -> int:
 		with self.site.lock:
@@ -282,9 +285,9 @@ class CatalogStore:
 	def _check_sku(self, sku: str, own_id: int | None) -> None:
 		if not sku:
 			return
-		taken = {p["sku"] for p in self.products.values() if p.get("sku")}
 		for product in self.products.values():
 			if product.get("sku") == sku and product["id"] != own_id:
+				taken = {p["sku"] for p in self.products.values() if p.get("sku")}
 				raise duplicate_sku_error(sku, product["id"], taken)
 
 	def create_product(self, payload: Any) -> dict[str, Any]:
@@ -293,6 +296,7 @@ class CatalogStore:
 		with self.site.lock:
 			self._check_sku(str(payload.get("sku") or ""), None)
 			product = new_product(self.site.post_ids.take(), payload, self.site.store_clock, self.site.now())
+			self.categories.apply(product, payload, self.site.now())
 			product["related_ids"] = self._related(product["id"])
 			self.products[product["id"]] = product
 			snapshot = json.loads(php_json(edit_context(product)))
@@ -309,6 +313,7 @@ class CatalogStore:
 			if "sku" in payload:
 				self._check_sku(str(payload.get("sku") or ""), product_id)
 			apply_product_changes(product, payload, self.site.store_clock, self.site.now())
+			self.categories.apply(product, payload, self.site.now())
 			if product.get("parent_id"):
 				if "tax_class" in payload:
 					self._resolve_tax_class(product)
@@ -351,6 +356,7 @@ class CatalogStore:
 			variation = new_variation(
 				self.site.post_ids.take(), parent, payload, self.site.store_clock, self.site.now()
 			)
+			self.categories.apply(variation, payload, self.site.now())
 			self.products[variation["id"]] = variation
 			self._resolve_tax_class(variation)
 			parent["variations"].append(variation["id"])
@@ -400,9 +406,15 @@ class CatalogRoutes:
 				)
 				and (not params.get("type") or p["type"] == params["type"])
 				and (not query.search or query.search in p["name"].lower())
+				and (
+					query.modified_after is None
+					or parse_wp_date(p["date_modified_gmt"]).timestamp() > query.modified_after
+				)
 			]
 			_sort_products(products, query)
 			chunk, headers = self.site.page(query, products, "products")
+			if params.get("context") == "edit":
+				chunk = [edit_context(p) for p in chunk]
 			body = [pick_fields(p, query.fields) if query.fields else p for p in chunk]
 		return Response(200, body, headers=headers)
 
@@ -410,6 +422,8 @@ class CatalogRoutes:
 		require(request, kind)
 		with self.site.lock:
 			product = self.store.lookup(int(request.match["id"]))
+			if request.params.get("context") == "edit":
+				product = edit_context(product)
 			body = (
 				pick_fields(product, request.params["_fields"]) if request.params.get("_fields") else product
 			)

@@ -309,14 +309,20 @@ class OrderEngine:
 	) -> dict[str, Any]:
 		"""POST /orders/{id}/refunds: the refund object (positive amount, negative lines)."""
 		clock = self.site.store_clock
-		by_id = {item["id"]: item for item in order["line_items"]}
-		refund_lines = []
-		tax_by_rate: dict[int, Decimal] = {}
+		# wc_create_refund() refunds any item of the order, products, shipping and fees alike.
+		by_id = {
+			item["id"]: (kind, item)
+			for kind in ("line_items", "shipping_lines", "fee_lines")
+			for item in order.get(kind) or []
+		}
+		refunded: dict[str, list[dict[str, Any]]] = {"line_items": [], "shipping_lines": [], "fee_lines": []}
+		# rate id -> [tax of products and fees, tax of shipping], as update_taxes() adds them up.
+		tax_by_rate: dict[int, list[Decimal]] = {}
 		itemised = ZERO
 		for given in payload.get("line_items") or []:
 			if not isinstance(given, dict) or given.get("id") not in by_id:
 				continue
-			item = by_id[given["id"]]
+			kind, item = by_id[given["id"]]
 			quantity = refund_quantity(given)
 			total = round_cents(to_decimal(given.get("refund_total")))
 			taxes = []
@@ -325,38 +331,12 @@ class OrderEngine:
 				amount = round_cents(to_decimal(tax.get("refund_total")))
 				rate_id = int(tax.get("id") or 0)
 				tax_sum += amount
-				tax_by_rate[rate_id] = tax_by_rate.get(rate_id, ZERO) + amount
-				taxes.append({"id": rate_id, "total": tax_string(-amount), "subtotal": tax_string(-amount)})
+				sums = tax_by_rate.setdefault(rate_id, [ZERO, ZERO])
+				sums[1 if kind == "shipping_lines" else 0] += amount
+				subtotal = "" if kind == "shipping_lines" else tax_string(-amount)
+				taxes.append({"id": rate_id, "total": tax_string(-amount), "subtotal": subtotal})
 			itemised += total + tax_sum
-			value = str(item["id"])
-			refund_lines.append(
-				{
-					"id": self.site.item_ids.take(),
-					"name": item["name"],
-					"product_id": item["product_id"],
-					"variation_id": item["variation_id"],
-					"quantity": -quantity,
-					"tax_class": item["tax_class"],
-					"subtotal": money(-total),
-					"subtotal_tax": money(-tax_sum),
-					"total": money(-total),
-					"total_tax": money(-tax_sum),
-					"taxes": taxes,
-					"meta_data": [
-						{
-							"id": self.site.meta_ids.take(),
-							"key": "_refunded_item_id",
-							"value": value,
-							"display_key": "_refunded_item_id",
-							"display_value": value,
-						}
-					],
-					"sku": item.get("sku", ""),
-					"price": php_number(total / quantity) if quantity else 0,
-					"image": dict(item.get("image") or {"id": "", "src": ""}),
-					"parent_name": item.get("parent_name"),
-				}
-			)
+			refunded[kind].append(self._refunded_item(kind, item, quantity, total, tax_sum, taxes))
 		# Without an amount WooCommerce adds up the lines; an empty one refunds 0.00.
 		raw_amount = payload.get("amount")
 		amount = itemised if raw_amount is None else _refund_amount(raw_amount)
@@ -382,7 +362,7 @@ class OrderEngine:
 				500,
 			)
 		tax_lines = []
-		for rate_id, tax in tax_by_rate.items():
+		for rate_id, (tax, shipping_tax) in tax_by_rate.items():
 			rate = self.catalog.tax_rates.get(rate_id)
 			if rate is None:
 				continue
@@ -394,7 +374,7 @@ class OrderEngine:
 					"label": rate.name,
 					"compound": False,
 					"tax_total": money(-tax),
-					"shipping_tax_total": "0.00",
+					"shipping_tax_total": money(-shipping_tax),
 					"rate_percent": rate.percent,
 					"meta_data": [],
 				}
@@ -409,15 +389,67 @@ class OrderEngine:
 			"refunded_by": 1,
 			"refunded_payment": False,
 			"meta_data": [],
-			"line_items": refund_lines,
-			"shipping_lines": [],
+			"line_items": refunded["line_items"],
+			"shipping_lines": refunded["shipping_lines"],
 			"tax_lines": tax_lines,
-			"fee_lines": [],
+			"fee_lines": refunded["fee_lines"],
 			"_links": {
 				"self": [{"href": f"{order_url}/refunds/{refund_id}"}],
 				"collection": [{"href": f"{order_url}/refunds"}],
 				"up": [{"href": order_url}],
 			},
+		}
+
+	def _refunded_item(
+		self,
+		kind: str,
+		item: dict[str, Any],
+		quantity: int,
+		total: Decimal,
+		tax_sum: Decimal,
+		taxes: list[dict[str, Any]],
+	) -> dict[str, Any]:
+		"""The refund's copy of an order item (new $class($item)): negative, with _refunded_item_id."""
+		refund_item_id = self.site.item_ids.take()
+		value = str(item["id"])
+		meta = [
+			{
+				"id": self.site.meta_ids.take(),
+				"key": "_refunded_item_id",
+				"value": value,
+				"display_key": "_refunded_item_id",
+				"display_value": value,
+			}
+		]
+		common = {"id": refund_item_id, "total": money(-total), "total_tax": money(-tax_sum), "taxes": taxes}
+		if kind == "shipping_lines":
+			keys = ("method_title", "method_id", "instance_id")
+			return {**common, **{key: item.get(key) for key in keys}, "meta_data": meta}
+		if kind == "fee_lines":
+			keys = ("name", "tax_class", "tax_status")
+			return {
+				**common,
+				**{key: item.get(key) for key in keys},
+				"amount": money(-total),
+				"meta_data": meta,
+			}
+		return {
+			"id": common["id"],
+			"name": item["name"],
+			"product_id": item["product_id"],
+			"variation_id": item["variation_id"],
+			"quantity": -quantity,
+			"tax_class": item["tax_class"],
+			"subtotal": money(-total),
+			"subtotal_tax": money(-tax_sum),
+			"total": money(-total),
+			"total_tax": money(-tax_sum),
+			"taxes": taxes,
+			"meta_data": meta,
+			"sku": item.get("sku", ""),
+			"price": php_number(total / quantity) if quantity else 0,
+			"image": dict(item.get("image") or {"id": "", "src": ""}),
+			"parent_name": item.get("parent_name"),
 		}
 
 

@@ -156,7 +156,7 @@ def edit_context(product: dict[str, Any]) -> dict[str, Any]:
 	answer = {k: v for k, v in product.items() if k != "_links"}
 	answer["average_rating"] = php_float_text(Decimal(product["average_rating"] or "0"))
 	answer["permalink_template"] = f"{SHOP_URL}/product/%pagename%/"
-	answer["generated_slug"] = product["slug"]
+	answer["generated_slug"] = product["slug"] or slugify(product["name"])
 	answer["_links"] = product["_links"]
 	return answer
 
@@ -184,13 +184,15 @@ def new_product(product_id: int, data: dict[str, Any], clock: StoreClock, now: d
 	"""A product as POST /products answers it, from the request body."""
 	name = str(data.get("name") or "Product")
 	dates = _dates(clock, now, now)
+	# WordPress names a post's slug when it is published; a draft has none yet.
+	slug = data.get("slug") or ("" if data.get("status") in ("draft", "pending") else slugify(name))
 	regular = str(data.get("regular_price") or "")
 	sale = str(data.get("sale_price") or "")
 	product: dict[str, Any] = {
 		"id": product_id,
 		"name": name,
-		"slug": data.get("slug") or slugify(name),
-		"permalink": f"{SHOP_URL}/product/{data.get('slug') or slugify(name)}/",
+		"slug": slug,
+		"permalink": f"{SHOP_URL}/product/{slug or slugify(name)}/",
 		"date_created": dates["date_created"],
 		"date_created_gmt": dates["date_created_gmt"],
 		"date_modified": dates["date_modified"],
@@ -353,6 +355,8 @@ def apply_product_changes(
 	for key in _WRITABLE:
 		if key in data and key in product:
 			product[key] = data[key]
+	if product.get("status") == "publish" and not product.get("slug") and "slug" in product:
+		product["slug"] = slugify(product["name"])
 	if "tax_class" in data and "tax_class" in product:
 		product["tax_class"] = tax_class_value(data["tax_class"], bool(product.get("parent_id")))
 	if "stock_quantity" in data and data["stock_quantity"] is not None:

@@ -29,6 +29,7 @@ from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, SalesOrderRef
 from woocommerce_fusion.engine.retry import clear_retry, schedule_retry
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.sync.decide import Action, decide
+from woocommerce_fusion.engine.sync.refunds import sync_refunds
 from woocommerce_fusion.engine.timeutil import parse_gmt
 
 # The step name a sync failure of an already created order is recorded under.
@@ -109,6 +110,23 @@ def sync_order(
 	waits on the shop; the answer is recorded under the lock again.
 	"""
 	clock = now or _utc_now
+	outcome = _sync_order(erp, client, settings, order, clock)
+	if outcome == "failed":
+		return outcome
+	# Refunds last: booking one needs the invoice the pipeline may just have made.
+	refunded = sync_refunds(erp, client, settings, order, now=clock)
+	if refunded == "failed" or outcome != "unchanged":
+		return "failed" if refunded == "failed" else outcome
+	return refunded
+
+
+def _sync_order(
+	erp: ErpPort,
+	client: WooCommerceClient,
+	settings: ServerSettings,
+	order: dict[str, Any],
+	clock: Callable[[], datetime],
+) -> str:
 	order_id = _order_id(order)
 	record = erp.lock_order(settings.name, order_id)
 	linked = erp.find_sales_orders(settings.name, [order_id]).get(order_id)

@@ -15,6 +15,7 @@ from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import FusionError, WooCommerceError
 from woocommerce_fusion.engine.intake import ORDER_TOPICS
 from woocommerce_fusion.erp.connection import get_client
+from woocommerce_fusion.erp.item_sync_settings import validate_item_sync_settings
 from woocommerce_fusion.erp.order_records import retry_after_settings_change
 from woocommerce_fusion.erp.status_records import default_rules, pushes_due_after_settings_change
 from woocommerce_fusion.runs.switches import check_order_sync_enabled
@@ -43,6 +44,7 @@ class WooCommerceServer(Document):
 		self.validate_tax_accounts()
 		self.validate_company_links()
 		self.validate_order_sync_start()
+		validate_item_sync_settings(self)
 
 	def on_update(self) -> None:
 		# A missing account or a wrong setting may be what the waiting orders failed on.

@@ -124,7 +124,7 @@ class TestWooCommerceSyncAction(SyncActionTestCase):
 		options = frappe.get_meta(DOCTYPE).get_field("sync_type").options.split("\n")
 		self.assertEqual(sorted(options), sorted(frappe.get_hooks(RUNNERS_HOOK, app_name=APP)))
 		with self.assertRaises(frappe.ValidationError):
-			create_sync_action(SERVER, "Stock")
+			create_sync_action(SERVER, "Not a sync type")
 
 	# -- the server's switches -----------------------------------------------------------------
 

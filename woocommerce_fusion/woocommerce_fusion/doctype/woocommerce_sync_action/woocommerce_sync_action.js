@@ -26,5 +26,10 @@ frappe.ui.form.on("WooCommerce Sync Action", {
 				});
 			});
 		}
+		if (frm.doc.sync_type === "One item" && frm.doc.reference) {
+			frm.add_custom_button(__("Open Item"), () =>
+				frappe.set_route("Form", "Item", frm.doc.reference)
+			);
+		}
 	},
 });

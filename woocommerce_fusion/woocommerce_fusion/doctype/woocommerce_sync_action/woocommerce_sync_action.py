@@ -14,9 +14,10 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint
 
+from woocommerce_fusion.erp.levels_settings import check_levels_sync_enabled
 from woocommerce_fusion.runs import DOCTYPE, SERVER_DOCTYPE, SyncType
 from woocommerce_fusion.runs.queue import create_sync_action, enqueue_sync_action, runner_of
-from woocommerce_fusion.runs.switches import check_order_sync_enabled
+from woocommerce_fusion.runs.switches import check_item_sync_enabled, check_order_sync_enabled
 
 
 class WooCommerceSyncAction(Document):
@@ -25,6 +26,8 @@ class WooCommerceSyncAction(Document):
 			frappe.throw(_("A {0} synchronisation needs a reference.").format(_(self.sync_type)))
 		if self.sync_type == SyncType.ONE_ORDER and cint(self.reference) <= 0:
 			frappe.throw(_("{0} is not a WooCommerce order id.").format(self.reference))
+		if self.sync_type == SyncType.ONE_ITEM and not frappe.db.exists("Item", self.reference):
+			frappe.throw(_("Item {0} does not exist.").format(self.reference))
 
 
 @frappe.whitelist()
@@ -35,7 +38,12 @@ def synchronize_now(server: str, sync_type: str = SyncType.ORDERS, synchronize_a
 		frappe.throw(_("Synchronisations of type {0} cannot be started here.").format(_(sync_type)))
 	if not frappe.db.exists(SERVER_DOCTYPE, server):
 		frappe.throw(_("WooCommerce Server {0} does not exist.").format(server), frappe.DoesNotExistError)
-	check_order_sync_enabled(server)
+	if sync_type == SyncType.ORDERS:
+		check_order_sync_enabled(server)
+	elif sync_type == SyncType.ITEMS:
+		check_item_sync_enabled(server)
+	else:
+		check_levels_sync_enabled(server, sync_type)
 	name = create_sync_action(server, sync_type, synchronize_all=bool(cint(synchronize_all)))
 	enqueue_sync_action(name)
 	return name

@@ -54,6 +54,14 @@ frappe.listview_settings["WooCommerce Sync Action"] = {
 	},
 };
 
+// The server switch each type needs: the shops without it would be refused.
+const SWITCH_OF_TYPE = {
+	Orders: "enable_order_sync",
+	Items: "enable_item_sync",
+	Stock: "enable_stock_sync",
+	Prices: "enable_price_sync",
+};
+
 function synchronize_now(listview) {
 	const dialog = new frappe.ui.Dialog({
 		title: __("Synchronize now"),
@@ -64,14 +72,17 @@ function synchronize_now(listview) {
 				label: __("Webshop"),
 				options: "WooCommerce Server",
 				reqd: 1,
-				// Only shops whose orders are synced: the others would be refused.
-				get_query: () => ({ filters: { enabled: 1, enable_order_sync: 1 } }),
+				// Only shops that sync this type: the others would be refused.
+				get_query: () => ({
+					filters: { enabled: 1, [SWITCH_OF_TYPE[dialog.get_value("sync_type")]]: 1 },
+				}),
 			},
 			{
 				fieldname: "sync_type",
 				fieldtype: "Select",
 				label: __("Type"),
-				options: ["Orders"],
+				// Stock and Prices send every linked Item's stock or regular price again.
+				options: Object.keys(SWITCH_OF_TYPE),
 				default: "Orders",
 				reqd: 1,
 			},
@@ -79,8 +90,9 @@ function synchronize_now(listview) {
 				fieldname: "synchronize_all",
 				fieldtype: "Check",
 				label: __("Synchronize all"),
+				depends_on: "eval:['Orders', 'Items'].includes(doc.sync_type)",
 				description: __(
-					"Fetch every order created since the server's start day, not only the changed ones. Takes longer."
+					"Orders: fetch every order created since the server's start day, not only the changed ones. Items: compare every Item with the shop's product. Takes longer."
 				),
 			},
 		],

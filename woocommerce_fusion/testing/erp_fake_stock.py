@@ -1,0 +1,235 @@
+"""ErpFake's Bins, Item Prices and the queue of stock and price pushes, as the adapter keeps them
+(woocommerce_fusion/erp/stock_levels.py and erp/item_prices.py); a part of ErpFake, on its store
+and in its transactions. woocommerce_fusion/testing/erp_contract_stock.py pins it to the adapter.
+
+An Item is linked to a shop by the masters' "item" rows (server, product id, variation id), as
+the adapter reads the Item's WooCommerce Item Server rows. A queue row is locked by whoever
+marks or clears it until its transaction ends, like the row lock InnoDB takes on the adapter's
+INSERT ... ON DUPLICATE KEY UPDATE and UPDATE.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from woocommerce_fusion.engine.catalogue.levels_port import (
+	ItemOutcome,
+	LevelsSettings,
+	PendingUpdate,
+	ProductLink,
+	QuantityBasis,
+)
+
+STOCK_TABLES = ("bin", "item_price", "pending_update", "stock_poll")
+
+
+@dataclass(frozen=True)
+class FakeBin:
+	actual_qty: Decimal = Decimal(0)
+	reserved_qty: Decimal = Decimal(0)
+	projected_qty: Decimal = Decimal(0)
+	modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FakePendingRow:
+	stock: bool = False
+	price: bool = False
+	sequence: int = 0
+	force: bool = False
+	pushed_stock: int | None = None
+	pushed_price: Decimal | None = None
+	error: str = ""
+	attempts: int = 0
+
+
+class _FakeStock:
+	def _init_stock(self) -> None:
+		# server -> its push lock, held across commits like the adapter's named lock.
+		self._push_locks: dict[str, threading.Lock] = {}
+
+	# -- what tests and benchmarks do to the fake --------------------------------------------
+
+	def link_item(self, server: str, item_code: str, product_id: int, variation_id: int = 0) -> None:
+		"""An Item linked to a product (or variation) of the shop, committed."""
+		self._commit_now(
+			"item",
+			(server, int(product_id), int(variation_id)),
+			{"item_code": item_code, "sku": item_code, "plan": None},
+		)
+
+	def set_bin(self, item_code: str, warehouse: str, **quantities: Decimal | int) -> None:
+		"""A Bin written the way ERPNext writes Bins (db_set: no document event), committed."""
+		key = (item_code, warehouse)
+		with self._mutex:
+			current = self._committed("bin", key, None) or FakeBin()
+			values = {name: Decimal(value) for name, value in quantities.items()}
+			self._sequence += 1
+			self._store("bin", key, replace(current, **values, modified=self.now()))
+
+	def stock_transaction(self, item_code: str, warehouse: str, change: Decimal | int) -> None:
+		"""A submitted stock transaction: the Bin moves, and its hook queues the Item's stock for
+		every shop it is linked to, in the same transaction."""
+		current = self._committed("bin", (item_code, warehouse), None) or FakeBin()
+		self.set_bin(
+			item_code,
+			warehouse,
+			actual_qty=current.actual_qty + Decimal(change),
+			projected_qty=current.projected_qty + Decimal(change),
+		)
+		for server in self._servers_of(item_code):
+			self.mark_pending(server, [item_code], stock=True, price=False)
+		self.commit()
+
+	def set_item_price(self, price_list: str, item_code: str, rate: Decimal | str | None) -> None:
+		"""An Item Price saved (None: deleted); its hook queues the price, committed."""
+		self._put("item_price", (price_list, item_code), None if rate is None else Decimal(rate))
+		for server in self._servers_of(item_code):
+			self.mark_pending(server, [item_code], stock=False, price=True)
+		self.commit()
+
+	def pending_row(self, server: str, item_code: str) -> FakePendingRow | None:
+		return self._committed("pending_update", (server, item_code), None)
+
+	# -- the port ------------------------------------------------------------------------------
+
+	def _links(self, server: str) -> dict[str, ProductLink]:
+		links: dict[str, ProductLink] = {}
+		for (link_server, product_id, variation_id), row in self._keyed_rows("item"):
+			# The latest link wins, as a link row edited on the Item replaces the old one.
+			if link_server == server:
+				links[row["item_code"]] = ProductLink(product_id, variation_id)
+		return links
+
+	def _servers_of(self, item_code: str) -> set[str]:
+		return {key[0] for key, row in self._keyed_rows("item") if row["item_code"] == item_code}
+
+	def _keyed_rows(self, table: str) -> list[tuple[object, object]]:
+		at = self._snapshot()
+		with self._mutex:
+			keys = list(self._versions[table])
+		rows = {key: self._committed(table, key, at) for key in keys}
+		rows.update({key: value for (t, key), value in self._txn.staged.items() if t == table})
+		return [(key, row) for key, row in rows.items() if row is not None]
+
+	def lock_push(self, server: str, wait_seconds: float) -> bool:
+		with self._mutex:
+			lock = self._push_locks.setdefault(server, threading.Lock())
+		return lock.acquire(timeout=wait_seconds) if wait_seconds > 0 else lock.acquire(blocking=False)
+
+	def unlock_push(self, server: str) -> None:
+		self._push_locks[server].release()
+
+	def pending_updates(self, server: str, item_codes: Iterable[str] | None = None) -> list[PendingUpdate]:
+		wanted = None if item_codes is None else set(item_codes)
+		links = self._links(server)
+		updates = []
+		for (row_server, item_code), row in self._keyed_rows("pending_update"):
+			if row_server != server or not (row.stock or row.price):
+				continue
+			if wanted is not None and item_code not in wanted:
+				continue
+			updates.append(
+				PendingUpdate(
+					item_code=item_code,
+					link=links.get(item_code),
+					stock=row.stock,
+					price=row.price,
+					sequence=row.sequence,
+					pushed_stock=row.pushed_stock,
+					pushed_price=row.pushed_price,
+					force=row.force,
+					attempts=row.attempts,
+				)
+			)
+		return sorted(updates, key=lambda update: update.item_code)
+
+	def stock_quantities(self, settings: LevelsSettings, item_codes: Iterable[str]) -> dict[str, Decimal]:
+		quantities = {}
+		for item_code in item_codes:
+			total = Decimal(0)
+			for warehouse in settings.warehouses:
+				found = self._get("bin", (item_code, warehouse))
+				if found is None:
+					continue
+				if settings.quantity_basis == QuantityBasis.PROJECTED:
+					total += found.projected_qty
+				else:
+					total += found.actual_qty - found.reserved_qty
+			quantities[item_code] = total
+		return quantities
+
+	def selling_rates(self, settings: LevelsSettings, item_codes: Iterable[str]) -> dict[str, Decimal]:
+		rates = {}
+		for item_code in item_codes:
+			rate = self._get("item_price", (settings.price_list, item_code))
+			if rate is not None:
+				rates[item_code] = rate
+		return rates
+
+	def _lock_row(self, server: str, item_code: str) -> FakePendingRow | None:
+		self._hold_named_lock(("pending_update", server, item_code))
+		return self._get_latest("pending_update", (server, item_code))
+
+	def record_outcomes(self, server: str, outcomes: list[ItemOutcome]) -> None:
+		for outcome in sorted(outcomes, key=lambda outcome: outcome.item_code):
+			row = self._lock_row(server, outcome.item_code)
+			if row is None:
+				continue
+			if outcome.failed:
+				row = replace(row, error=outcome.error, attempts=row.attempts + 1)
+			else:
+				if outcome.pushed_stock is not None:
+					row = replace(row, pushed_stock=outcome.pushed_stock)
+				if outcome.pushed_price is not None:
+					row = replace(row, pushed_price=outcome.pushed_price)
+				row = replace(row, error="", attempts=0)
+				if row.sequence == outcome.sequence:
+					row = replace(
+						row,
+						stock=row.stock and not outcome.stock,
+						price=row.price and not outcome.price,
+						force=False,
+					)
+			self._put("pending_update", (server, outcome.item_code), row)
+
+	def mark_pending(
+		self, server: str, item_codes: Iterable[str], *, stock: bool, price: bool, force: bool = False
+	) -> None:
+		for item_code in sorted(set(item_codes)):
+			row = self._lock_row(server, item_code) or FakePendingRow()
+			self._put(
+				"pending_update",
+				(server, item_code),
+				replace(
+					row,
+					stock=row.stock or stock,
+					price=row.price or price,
+					force=row.force or force,
+					sequence=row.sequence + 1,
+				),
+			)
+
+	def linked_item_codes(self, server: str) -> list[str]:
+		return sorted(self._links(server))
+
+	def items_with_bins_changed(self, settings: LevelsSettings, since: datetime | None) -> list[str]:
+		links = self._links(settings.server)
+		changed = {
+			item_code
+			for (item_code, warehouse), found in self._keyed_rows("bin")
+			if warehouse in settings.warehouses
+			and item_code in links
+			and (since is None or (found.modified is not None and found.modified >= since))
+		}
+		return sorted(changed)
+
+	def record_stock_poll(self, server: str, polled_on: datetime) -> None:
+		self._put("stock_poll", server, polled_on)
+
+	def last_stock_poll(self, server: str) -> datetime | None:
+		return self._committed("stock_poll", server, None)
