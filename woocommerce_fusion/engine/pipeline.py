@@ -28,7 +28,7 @@ from woocommerce_fusion.engine.mapping.deleted_products import placeholder_note
 from woocommerce_fusion.engine.mapping.order import content_digest, map_order
 from woocommerce_fusion.engine.mapping.plans import SalesOrderPlan
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, ResolvedParties
-from woocommerce_fusion.engine.retry import clear_retry, schedule_retry
+from woocommerce_fusion.engine.retry import clear_retry, record_failed_attempt
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.timeutil import parse_gmt
 
@@ -373,11 +373,7 @@ def _record_failure(
 	store_payload(record, payload)
 	record.status = Status.FAILED_AT_STOCK_ALLOCATION if kind == ErrorKind.STOCK else Status.FAILED
 	record.failed_step = failed.step
-	record.error = describe(exc)
-	record.error_kind = kind.value
-	record.attempts += 1
-	record.last_attempt_on = now
-	schedule_retry(record, kind, now)
+	record_failed_attempt(record, kind, describe(exc), now)
 	erp.save_order(record)
 	erp.commit()
 	erp.log_error(

@@ -66,6 +66,24 @@ def schedule_retry(record: Retried, kind: ErrorKind, now: datetime) -> None:
 	record.retry_status = RetryStatus.SCHEDULED
 
 
+class FailedAttempt(Retried, Protocol):
+	"""An order's row as a failed attempt leaves it (OrderRecord)."""
+
+	error: str
+	error_kind: str
+	last_attempt_on: datetime | None
+
+
+def record_failed_attempt(record: FailedAttempt, kind: ErrorKind, message: str, now: datetime) -> None:
+	"""Count a failed attempt on the row: its error stays visible until a later attempt succeeds,
+	and the schedule says when the next one is."""
+	record.error = message
+	record.error_kind = kind.value
+	record.attempts += 1
+	record.last_attempt_on = now
+	schedule_retry(record, kind, now)
+
+
 def clear_retry(record: Retried) -> None:
 	"""The order went through: the next failure starts a new series of attempts."""
 	record.attempts = 0

@@ -26,7 +26,7 @@ from woocommerce_fusion.engine.pipeline import (
 	store_payload,
 )
 from woocommerce_fusion.engine.ports import ErpPort, OrderRecord, SalesOrderRef
-from woocommerce_fusion.engine.retry import clear_retry, schedule_retry
+from woocommerce_fusion.engine.retry import clear_retry, record_failed_attempt
 from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.engine.sync.decide import Action, decide
 from woocommerce_fusion.engine.sync.refunds import sync_refunds
@@ -293,13 +293,9 @@ def record_sync_error(
 	message = describe(exc)
 	kind = classify(exc)
 	record = erp.lock_order(settings.name, order_id)
-	record.error = message
-	record.error_kind = kind.value
 	if not (record.status == Status.FAILED and record.failed_step):
 		record.failed_step = SYNC_STEP
-	record.attempts += 1
-	record.last_attempt_on = now
-	schedule_retry(record, kind, now)
+	record_failed_attempt(record, kind, message, now)
 	erp.save_order(record)
 	erp.commit()
 	erp.log_error(f"WooCommerce order {order_id} ({settings.name}) failed to sync", message, record.name)

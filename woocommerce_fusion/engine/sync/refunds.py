@@ -37,7 +37,7 @@ from woocommerce_fusion.engine.refunds import (
 	listed_refunds,
 	refunds_status,
 )
-from woocommerce_fusion.engine.retry import clear_retry, schedule_retry
+from woocommerce_fusion.engine.retry import clear_retry, record_failed_attempt
 from woocommerce_fusion.engine.settings import ServerSettings
 
 # The step name a refund failure is recorded under, next to the pipeline status.
@@ -172,12 +172,8 @@ def _record_failure(
 	entry.state = RefundState.FAILED
 	entry.error = message
 	erp.save_refunds(record.name, [entry], refunds_status([*{**known, entry.refund_id: entry}.values()]))
-	record.error = message
-	record.error_kind = kind.value
 	record.failed_step = REFUND_STEP
-	record.attempts += 1
-	record.last_attempt_on = now
-	schedule_retry(record, kind, now)
+	record_failed_attempt(record, kind, message, now)
 	erp.save_order(record)
 	erp.commit()
 	erp.log_error(
