@@ -134,4 +134,6 @@ class TestRunQueue(SyncActionTestCase):
 		# The tasks name themselves there; runs/ never names a task.
 		self.assertEqual(runner_of(SyncType.ORDERS), "woocommerce_fusion.tasks.order_sync.run_orders")
 		self.assertEqual(runner_of(SyncType.ONE_ORDER), "woocommerce_fusion.tasks.order_sync.run_one_order")
-		self.assertIsNone(runner_of("Stock"))
+		self.assertEqual(runner_of(SyncType.ITEMS), "woocommerce_fusion.tasks.item_sync.run_items")
+		self.assertEqual(runner_of(SyncType.STOCK), "woocommerce_fusion.tasks.stock_push.run_stock")
+		self.assertIsNone(runner_of("Customers"))
