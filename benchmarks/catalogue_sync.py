@@ -18,6 +18,7 @@ from woocommerce_fusion.engine.catalogue.ports import CatalogueItem, CatalogueSe
 from woocommerce_fusion.engine.catalogue.sync import CatalogueCounts, sync_items
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.testing.erp_fake import ErpFake
+from woocommerce_fusion.testing.erp_fake_items import DEFAULT_PRICE_LIST
 from woocommerce_fusion.testing.shop import TestShop
 
 
@@ -62,22 +63,30 @@ def bench(count: int) -> dict[str, float]:
 		client = WooCommerceClient(shop.url, shop.consumer_key, shop.consumer_secret)
 
 		first, first_s, first_calls, _ = timed_run(
-			shop, lambda: sync_items(erp, client, settings, since=None, shop_since=None)
+			shop,
+			lambda: sync_items(erp, client, settings, since=None, shop_since=None, after_batch=erp.commit),
 		)
 		since, shop_since = clock(), first.shop_clock
 		clock.current += timedelta(minutes=5)
 		for index in range(count):
-			erp.set_catalogue_price(f"BENCH-{index:05d}", "10.90")
+			erp.set_item_price(DEFAULT_PRICE_LIST, f"BENCH-{index:05d}", "10.90")
 		changed, changed_s, changed_calls, _ = timed_run(
-			shop, lambda: sync_items(erp, client, settings, since=since, shop_since=shop_since)
+			shop,
+			lambda: sync_items(
+				erp, client, settings, since=since, shop_since=shop_since, after_batch=erp.commit
+			),
 		)
 		since, shop_since = clock(), changed.shop_clock
 		clock.current += timedelta(minutes=5)
 		steady, _steady_s, steady_calls, steady_writes = timed_run(
-			shop, lambda: sync_items(erp, client, settings, since=since, shop_since=shop_since)
+			shop,
+			lambda: sync_items(
+				erp, client, settings, since=since, shop_since=shop_since, after_batch=erp.commit
+			),
 		)
 		full, full_s, full_calls, full_writes = timed_run(
-			shop, lambda: sync_items(erp, client, settings, since=None, shop_since=None)
+			shop,
+			lambda: sync_items(erp, client, settings, since=None, shop_since=None, after_batch=erp.commit),
 		)
 		assert first.created == count and changed.updated == count, (first, changed)
 		assert steady.updated == full.updated == 0

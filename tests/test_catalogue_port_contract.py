@@ -14,6 +14,7 @@ from woocommerce_fusion.engine.catalogue.ports import Backorders, CatalogueItem,
 from woocommerce_fusion.testing.erp_contract_catalogue import CatalogueContract
 from woocommerce_fusion.testing.erp_fake import ErpFake
 from woocommerce_fusion.testing.erp_fake_catalogue import ROOT_GROUP
+from woocommerce_fusion.testing.erp_fake_items import DEFAULT_PRICE_LIST
 
 _tokens = itertools.count(1)
 
@@ -69,7 +70,7 @@ class TestErpFakeCatalogueContract(CatalogueContract, unittest.TestCase):
 		self.fake.change_item(code, **fields)
 
 	def set_price(self, code: str, price: str) -> None:
-		self.fake.set_catalogue_price(code, price)
+		self.fake.set_item_price(DEFAULT_PRICE_LIST, code, price)
 
 	def now_utc(self) -> datetime:
 		return self.clock()

@@ -10,11 +10,12 @@ import pytest
 from conftest import ManualClock
 
 from woocommerce_fusion.engine.catalogue.plan import Action
-from woocommerce_fusion.engine.catalogue.ports import Backorders, CatalogueItem, CatalogueSettings, ItemLink
+from woocommerce_fusion.engine.catalogue.ports import Backorders, CatalogueItem, CatalogueSettings
 from woocommerce_fusion.engine.catalogue.sync import preview_item, sync_items, sync_one_item
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import ConfigurationError
 from woocommerce_fusion.testing.erp_fake import ErpFake
+from woocommerce_fusion.testing.erp_fake_items import DEFAULT_PRICE_LIST
 from woocommerce_fusion.testing.shop import TestShop
 
 SERVER = "shop1"
@@ -74,7 +75,10 @@ def add_shirt(erp: ErpFake) -> None:
 
 
 def full_sync(erp: ErpFake, client: WooCommerceClient, clock: ManualClock):
-	return sync_items(erp, client, settings_of(erp), since=None, shop_since=None)
+	"""A "Synchronize all" run, committed as its runner commits (after each batch and at the end)."""
+	counts = sync_items(erp, client, settings_of(erp), since=None, shop_since=None, after_batch=erp.commit)
+	erp.commit()
+	return counts
 
 
 def test_preview_answers_add_update_remove_and_not_eligible(catalogue, shop, client, clock):
@@ -96,7 +100,7 @@ def test_preview_answers_add_update_remove_and_not_eligible(catalogue, shop, cli
 	assert (product["manage_stock"], product["backorders"]) == (True, "notify")
 	assert preview_item(erp, client, settings_of(erp), "MUG-1").action == Action.UNCHANGED
 
-	erp.set_catalogue_price("MUG-1", "14")
+	erp.set_item_price(DEFAULT_PRICE_LIST, "MUG-1", "14")
 	erp.change_item("MUG-1", item_name="Big mug")
 	plan = preview_item(erp, client, settings_of(erp), "MUG-1")
 	assert (plan.action, sorted(plan.differences)) == (Action.UPDATE, ["name", "regular_price"])
@@ -127,7 +131,7 @@ def test_a_disabled_item_turns_its_product_into_a_draft_and_never_deletes_it(cat
 	erp.add_catalogue_item(mug("MUG-2"), price="5")
 	full_sync(erp, client, clock)
 	assert erp.item_links("MUG-2")[0].enabled
-	erp.save_item_link("MUG-2", ItemLink(SERVER, erp.item_links("MUG-2")[0].product_id, enabled=False))
+	erp.link_item(SERVER, "MUG-2", erp.item_links("MUG-2")[0].product_id, enabled=False)
 	plan = preview_item(erp, client, settings_of(erp), "MUG-2")
 	assert (plan.action, plan.differences) == (Action.REMOVE, ["status"])
 
@@ -159,7 +163,7 @@ def test_a_template_becomes_a_variable_product_with_one_variation_per_variant(ca
 	}
 	assert variations["SHIRT-L"]["regular_price"] == "22.50"
 
-	erp.set_catalogue_price("SHIRT-S", "19")
+	erp.set_item_price(DEFAULT_PRICE_LIST, "SHIRT-S", "19")
 	plan = preview_item(erp, client, settings_of(erp), "SHIRT")
 	assert plan.action == Action.UNCHANGED
 	assert [(v.item_code, v.action, v.differences) for v in plan.variations] == [
@@ -212,7 +216,7 @@ def test_a_run_of_changes_takes_ceil_n_over_100_plus_one_calls_and_then_none(cat
 
 	clock.advance(minutes=5)
 	for index in range(n):
-		erp.set_catalogue_price(f"BULK-{index:04d}", "2.5")
+		erp.set_item_price(DEFAULT_PRICE_LIST, f"BULK-{index:04d}", "2.5")
 	shop.reset_counts()
 	changed = sync_items(erp, client, settings_of(erp), since=since, shop_since=shop_since)
 	assert changed.updated == n
@@ -266,7 +270,7 @@ def test_shop_only_products_become_items_when_the_server_says_so(catalogue, shop
 	erp.set_catalogue_settings(settings)
 	counts = full_sync(erp, client, clock)
 	simple = sorted(
-		p["sku"] or f"WOO-{p['id']}"
+		p["sku"] or f"WOO-{p['id']}-0"
 		for p in shop.products.values()
 		if p.get("type") == "simple" and not p.get("parent_id")
 	)

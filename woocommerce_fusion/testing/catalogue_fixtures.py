@@ -56,7 +56,9 @@ def make_linked_catalogue(
 	prefix: str = "IT",
 ) -> LinkedCatalogue:
 	"""`simple` products and `variable` products of `variations` sizes each, stock 0 and price
-	1.00 in the shop, linked to Items named <prefix>-0001, <prefix>-V001-S1 ..."""
+	1.00 in the shop, linked to Items named <prefix>-0001, <prefix>-V001-S1 ...; the fake's server
+	syncs stock and prices by levels_settings()."""
+	erp.set_levels_settings(levels_settings())
 	catalogue = LinkedCatalogue()
 	codes = [f"{prefix}-{n:05d}" for n in range(1, simple + 1)]
 	payloads = [

@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any
 
 from woocommerce_fusion.constants import order_sync_name
+from woocommerce_fusion.engine.catalogue.ports import CatalogueItem
 from woocommerce_fusion.engine.errors import ErrorKind, FusionError
 from woocommerce_fusion.engine.mapping.plans import (
 	AddressPlan,
@@ -35,6 +36,7 @@ from woocommerce_fusion.engine.mapping.plans import (
 from woocommerce_fusion.engine.ports import OrderRecord, ResolvedParties, SalesOrderRef
 from woocommerce_fusion.testing.erp_fake_billing import BILLING_TABLES, _FakeBilling
 from woocommerce_fusion.testing.erp_fake_catalogue import _FakeCatalogue
+from woocommerce_fusion.testing.erp_fake_items import ITEM_INDEXES, ITEM_TABLES, _FakeItems
 from woocommerce_fusion.testing.erp_fake_refunds import REFUND_TABLES, _FakeRefunds
 from woocommerce_fusion.testing.erp_fake_status import STATUS_TABLES, _FakeStatus
 from woocommerce_fusion.testing.erp_fake_stock import STOCK_TABLES, _FakeStock
@@ -44,6 +46,8 @@ _RECORD_DATETIMES = ("date_modified_gmt", "sales_order_modified", "last_attempt_
 # What a submitted Sales Order lets the sync change (allow_on_submit in erp/custom_fields.json).
 _ALLOWED_ON_SUBMIT = frozenset({"woocommerce_status", "woocommerce_status_changed_on"})
 _SO_STATUS = {0: "Draft", 1: "To Deliver and Bill", 2: "Cancelled"}
+# (table, index) -> the values of a row it is indexed by.
+_INDEXED = {("customer", "woocommerce_email"): lambda row: [row["woocommerce_email"]], **ITEM_INDEXES}
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -147,31 +151,22 @@ class _FakeMasters:
 		return self._get("contact", key)["name"]
 
 	def ensure_item(self, server: str, plan: ItemPlan) -> str:
+		"""As the adapter's masters/item.py: the Item whose row names the product, else (under the
+		product's lock) the Item keyed in under its SKU, linked now, else a new one with the row."""
 		key = (server, plan.woocommerce_product_id, plan.woocommerce_variation_id)
-
-		def find() -> Any:
-			found = self._get("item", key)
-			if found is None and plan.sku:
-				found = self._find("item", "sku", plan.sku)
+		found = self._linked_code(*key)
+		if found is not None:
 			return found
-
-		existing = find()
-		if existing is None:
-			self._hold_named_lock(("item", key))
-			if self._get_latest("item", key) is not None or (
-				plan.sku and self._created_meanwhile("item", "sku", plan.sku)
-			):
-				raise ParallelWorkerConflict(f"Item for product {key} was created by a parallel worker")
-			existing = {
-				"item_code": plan.sku or f"WOO-{plan.woocommerce_product_id}-{plan.woocommerce_variation_id}",
-				"sku": plan.sku,
-				"plan": plan,
-			}
-			self._put("item", key, existing)
-		return existing["item_code"]
+		self._hold_named_lock(("item", key))
+		if self._linked_code(*key, latest=True) is not None or (
+			plan.sku and self._get("item", plan.sku) is None and self._get_latest("item", plan.sku)
+		):
+			raise ParallelWorkerConflict(f"Item for product {key} was created by a parallel worker")
+		item = CatalogueItem(plan.sku, plan.item_name or plan.sku, item_group=plan.item_group)
+		return self._link_or_create_item(*key, item)
 
 
-class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeCatalogue, _FakeStock, _FakeRefunds):
+class ErpFake(_FakeMasters, _FakeItems, _FakeStatus, _FakeBilling, _FakeCatalogue, _FakeStock, _FakeRefunds):
 	def __init__(self, *, now: Callable[[], datetime] | None = None, exchange_rates: dict | None = None):
 		self.now = now or (lambda: datetime.now(timezone.utc))
 		self.exchange_rates: dict[tuple[str, str], Decimal] = dict(exchange_rates or {})
@@ -184,7 +179,7 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeCatalogue, _FakeStoc
 				"customer",
 				"address",
 				"contact",
-				"item",
+				*ITEM_TABLES,
 				*BILLING_TABLES,
 				*STATUS_TABLES,
 				*STOCK_TABLES,
@@ -197,11 +192,8 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeCatalogue, _FakeStoc
 		self.writes = 0
 		self._counter = itertools.count(1)
 		self._mutex = threading.RLock()
-		# Secondary keys the masters are looked up by: value -> primary key, kept at commit time.
-		self._indexes: dict[tuple[str, str], dict[Any, Any]] = {
-			("customer", "woocommerce_email"): {},
-			("item", "sku"): {},
-		}
+		# Secondary keys rows are looked up by: value -> primary key, kept at commit time.
+		self._indexes: dict[tuple[str, str], dict[Any, Any]] = {index: {} for index in _INDEXED}
 		self._order_locks: dict[tuple[str, int], threading.Lock] = {}
 		# (server, woocommerce id) -> names of its Sales Orders, which never change their order.
 		self._sales_orders_by_order: dict[tuple[str, int], set[str]] = {}
@@ -211,6 +203,7 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeCatalogue, _FakeStoc
 		self.after_sales_order_insert: Callable[[str], None] | None = None
 		self._init_billing()
 		self._init_status()
+		self._init_items()
 		self._init_catalogue()
 		self._init_stock()
 
@@ -269,13 +262,13 @@ class ErpFake(_FakeMasters, _FakeStatus, _FakeBilling, _FakeCatalogue, _FakeStoc
 		self._versions[table].setdefault(key, []).append((self._sequence, value))
 		for (indexed_table, index), entries in self._indexes.items():
 			if indexed_table == table:
-				entries[value[index]] = key
+				entries.update(dict.fromkeys(_INDEXED[(table, index)](value), key))
 
 	def _find(self, table: str, index: str, value: Any) -> Any:
 		"""A row by a secondary key, staged rows first (as this transaction would see them)."""
 		self._snapshot()
 		for (staged_table, _key), row in self._txn.staged.items():
-			if staged_table == table and row[index] == value:
+			if staged_table == table and value in _INDEXED[(table, index)](row):
 				return row
 		with self._mutex:
 			key = self._indexes[(table, index)].get(value, _MISSING)

@@ -119,11 +119,11 @@ class _FakeRefunds:
 		]
 		if rows or not line.product_id:
 			return rows
-		item = self._get_latest("item", (server, line.product_id, line.variation_id))
+		item_code = self._linked_code(server, line.product_id, line.variation_id, latest=True)
 		return [
 			i
 			for i, row in enumerate(invoice.lines)
-			if item and row["item_code"] == item["item_code"] and not row.get("woocommerce_line_id")
+			if item_code and row["item_code"] == item_code and not row.get("woocommerce_line_id")
 		]
 
 	def _returned_qty(self, sales_invoice: str) -> dict[int, int]:

@@ -2,8 +2,9 @@
 (woocommerce_fusion/erp/stock_levels.py and erp/item_prices.py); a part of ErpFake, on its store
 and in its transactions. woocommerce_fusion/testing/erp_contract_stock.py pins it to the adapter.
 
-An Item is linked to a shop by the masters' "item" rows (server, product id, variation id), as
-the adapter reads the Item's WooCommerce Item Server rows. A queue row is locked by whoever
+An Item is linked to a shop by its rows in erp_fake_items.py, read in the push's snapshot as the
+adapter reads the Item's WooCommerce Item Server rows; the document events queue only for the
+servers that sync that level (levels_settings). A queue row is locked by whoever
 marks or clears it until its transaction ends, like the row lock InnoDB takes on the adapter's
 INSERT ... ON DUPLICATE KEY UPDATE and UPDATE.
 """
@@ -24,7 +25,7 @@ from woocommerce_fusion.engine.catalogue.levels_port import (
 	QuantityBasis,
 )
 
-STOCK_TABLES = ("bin", "item_price", "pending_update", "stock_poll")
+STOCK_TABLES = ("bin", "pending_update", "stock_poll")
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,6 @@ class _FakeStock:
 
 	# -- what tests and benchmarks do to the fake --------------------------------------------
 
-	def link_item(self, server: str, item_code: str, product_id: int, variation_id: int = 0) -> None:
-		"""An Item linked to a product (or variation) of the shop, committed."""
-		self._commit_now(
-			"item",
-			(server, int(product_id), int(variation_id)),
-			{"item_code": item_code, "sku": item_code, "plan": None},
-		)
-
 	def set_bin(self, item_code: str, warehouse: str, **quantities: Decimal | int) -> None:
 		"""A Bin written the way ERPNext writes Bins (db_set: no document event), committed."""
 		key = (item_code, warehouse)
@@ -73,7 +66,7 @@ class _FakeStock:
 
 	def stock_transaction(self, item_code: str, warehouse: str, change: Decimal | int) -> None:
 		"""A submitted stock transaction: the Bin moves, and its hook queues the Item's stock for
-		every shop it is linked to, in the same transaction."""
+		every shop it is linked to that syncs stock, in the same transaction."""
 		current = self._committed("bin", (item_code, warehouse), None) or FakeBin()
 		self.set_bin(
 			item_code,
@@ -81,15 +74,8 @@ class _FakeStock:
 			actual_qty=current.actual_qty + Decimal(change),
 			projected_qty=current.projected_qty + Decimal(change),
 		)
-		for server in self._servers_of(item_code):
+		for server in self._servers_syncing(item_code, "stock"):
 			self.mark_pending(server, [item_code], stock=True, price=False)
-		self.commit()
-
-	def set_item_price(self, price_list: str, item_code: str, rate: Decimal | str | None) -> None:
-		"""An Item Price saved (None: deleted); its hook queues the price, committed."""
-		self._put("item_price", (price_list, item_code), None if rate is None else Decimal(rate))
-		for server in self._servers_of(item_code):
-			self.mark_pending(server, [item_code], stock=False, price=True)
 		self.commit()
 
 	def pending_row(self, server: str, item_code: str) -> FakePendingRow | None:
@@ -98,15 +84,14 @@ class _FakeStock:
 	# -- the port ------------------------------------------------------------------------------
 
 	def _links(self, server: str) -> dict[str, ProductLink]:
+		"""Item code -> its first enabled row's product in the shop, in this snapshot."""
 		links: dict[str, ProductLink] = {}
-		for (link_server, product_id, variation_id), row in self._keyed_rows("item"):
-			# The latest link wins, as a link row edited on the Item replaces the old one.
-			if link_server == server:
-				links[row["item_code"]] = ProductLink(product_id, variation_id)
+		for item_code, rows in self._keyed_rows("item_link"):
+			for row in rows:
+				if row.server == server and row.enabled and row.product_id:
+					links[item_code] = ProductLink(row.product_id, row.variation_id)
+					break
 		return links
-
-	def _servers_of(self, item_code: str) -> set[str]:
-		return {key[0] for key, row in self._keyed_rows("item") if row["item_code"] == item_code}
 
 	def _keyed_rows(self, table: str) -> list[tuple[object, object]]:
 		at = self._snapshot()
@@ -166,9 +151,9 @@ class _FakeStock:
 	def selling_rates(self, settings: LevelsSettings, item_codes: Iterable[str]) -> dict[str, Decimal]:
 		rates = {}
 		for item_code in item_codes:
-			rate = self._get("item_price", (settings.price_list, item_code))
-			if rate is not None:
-				rates[item_code] = rate
+			price = self._get("item_price", (settings.price_list, item_code))
+			if price is not None:
+				rates[item_code] = price.rate
 		return rates
 
 	def _lock_row(self, server: str, item_code: str) -> FakePendingRow | None:
@@ -215,7 +200,12 @@ class _FakeStock:
 			)
 
 	def linked_item_codes(self, server: str) -> list[str]:
-		return sorted(self._links(server))
+		"""A template has no levels of its own: its variants are pushed."""
+		return sorted(
+			code
+			for code in self._links(server)
+			if not getattr(self._get("item", code), "has_variants", False)
+		)
 
 	def items_with_bins_changed(self, settings: LevelsSettings, since: datetime | None) -> list[str]:
 		links = self._links(settings.server)
