@@ -150,7 +150,17 @@ def show_tab(page: Any, label: str) -> None:
 	page.wait_for_timeout(200)
 
 
+def wait_until(page: Any, condition: str, name: str, arg: Any = None) -> None:
+	"""page.wait_for_function, leaving a screenshot (failed_<name>.png) of what it waited on."""
+	try:
+		page.wait_for_function(condition, arg=arg)
+	except Exception as error:
+		shot(page, f"failed_{name}")
+		raise AssertionError(f"{name}: {error_dialogs(page)}") from error
+
+
 def save(page: Any) -> None:
-	page.keyboard.press("Control+s")
-	page.wait_for_function("window.cur_frm && !cur_frm.is_dirty() && !cur_frm.is_new()")
+	"""The Save button of the form's toolbar, until the form is saved."""
+	page.locator(".page-actions .primary-action:visible").first.click()
+	wait_until(page, "window.cur_frm && !cur_frm.is_dirty() && !cur_frm.is_new()", "save")
 	settle(page)

@@ -46,10 +46,24 @@ def row_name(woocommerce_id: int) -> str:
 	return f"{SERVER}-{woocommerce_id}"
 
 
+def any_credit_note(bench: Bench) -> str:
+	"""A Credit Note of the bench for the refund row to link (one made and removed by the test
+	could not be deleted once its name had been used by a cancelled invoice with GL Entries)."""
+	notes = bench.call(
+		"frappe.client.get_list",
+		doctype="Sales Invoice",
+		filters={"is_return": 1},
+		fields=["name"],
+		limit_page_length=1,
+	)
+	if not notes:
+		pytest.skip("the bench has no Credit Note to link")
+	return notes[0]["name"]
+
+
 def remove_test_data(bench: Bench) -> None:
 	bench.delete_all("WooCommerce Sync Action", {"woocommerce_server": SERVER})
 	bench.delete_all(ORDER_SYNC, {"woocommerce_server": SERVER})
-	bench.cancel_and_delete("Sales Invoice", {"remarks": MARKER})
 	bench.cancel_and_delete("Sales Order", {"po_no": MARKER})
 	bench.delete_all("WooCommerce Server", {"name": SERVER})
 
@@ -83,17 +97,7 @@ def seeded(bench: Bench) -> dict[str, str]:
 			"items": [{"item_code": "_Test Non Stock Item", "qty": 1, "rate": 10}],
 		}
 	)["name"]
-	credit_note = bench.insert(
-		{
-			"doctype": "Sales Invoice",
-			"company": COMPANY,
-			"customer": "_Test Customer",
-			"is_return": 1,
-			"remarks": MARKER,
-			"posting_date": str(today),
-			"items": [{"item_code": "_Test Non Stock Item", "qty": -1, "rate": REFUND_AMOUNT}],
-		}
-	)["name"]
+	credit_note = any_credit_note(bench)
 	bench.insert(
 		{
 			"doctype": ORDER_SYNC,

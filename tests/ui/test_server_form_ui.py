@@ -32,6 +32,7 @@ from desk import (  # noqa: E402
 	settle,
 	shot,
 	show_tab,
+	wait_until,
 )
 
 SERVER = "_Test WooCommerce UI Server Form"
@@ -68,7 +69,7 @@ def pick(page: Any, fieldname: str, value: str, scope: Any = None) -> None:
 	box = (scope or field(page, fieldname)).locator("input").first
 	box.click()
 	box.fill(value)
-	page.locator(".awesomplete ul[role=listbox]:visible li", has_text=value).first.click()
+	page.locator('.awesomplete [role="option"]:visible', has_text=value).first.click()
 	page.wait_for_timeout(300)
 
 
@@ -86,13 +87,28 @@ def test_a_new_server_starts_with_the_default_status_rules(page: Any, bench: Ben
 	page.fill('.frappe-control[data-fieldname="consumer_key"] input', "ck_ui_server_form")
 	page.fill('.frappe-control[data-fieldname="consumer_secret"] input', "cs_ui_server_form")
 	show_tab(page, "Orders")
+	rules = field(page, "status_rules")
+	# The defaults show on the new form, before the first save.
+	wait_until(
+		page,
+		"() => (cur_frm.doc.status_rules || []).length === 4",
+		"default_rules_on_new_form",
+	)
+	assert rules.locator(".grid-body .grid-row").count() == 4
 	pick(page, "company", COMPANY)
+	# A warehouse Desk filled in from the user's defaults, of another company, is cleared.
+	wait_until(
+		page,
+		"""() => !cur_frm.doc.default_warehouse ||
+			cur_frm.doc.default_warehouse.endsWith(' - _TC2')""",
+		"warehouse_follows_company",
+	)
+	pick(page, "default_warehouse", WAREHOUSE)
 	shot(page, "31_server_new_orders_tab")
 	save(page)
 	assert error_dialogs(page) == []
 
 	show_tab(page, "Orders")
-	rules = field(page, "status_rules")
 	rules.scroll_into_view_if_needed()
 	shot(page, "32_server_saved_orders_tab")
 	rows = rules.locator(".grid-body .grid-row")
@@ -112,7 +128,9 @@ def test_a_new_server_starts_with_the_default_status_rules(page: Any, bench: Ben
 		("Sales Order cancelled", "cancelled", 0),
 	]
 	# The enabled column is drawn as a tick in the row's Enabled cell.
-	enabled_cells = rules.locator('.grid-body .grid-row [data-fieldname="enabled"] input:checked')
+	enabled_cells = rules.locator(
+		'.grid-body .grid-row [data-fieldname="enabled"] :is(input:checked, .disabled-selected)'
+	)
 	assert enabled_cells.count() == 2
 
 	deleted_item = field(page, "deleted_product_item")
@@ -130,12 +148,12 @@ def test_stock_and_prices_tab(page: Any, bench: Bench) -> None:
 	assert not visible(page, "stock_warehouses") and not visible(page, "stock_quantity_basis")
 	shot(page, "33_server_stock_prices_off")
 
-	field(page, "enable_stock_sync").locator("input").check()
+	field(page, "enable_stock_sync").locator("input[data-fieldname]").check()
 	page.wait_for_timeout(300)
 	assert visible(page, "stock_warehouses") and visible(page, "stock_quantity_basis")
 	pick(page, "stock_warehouses", WAREHOUSE)
 	field(page, "stock_quantity_basis").locator("select").select_option("Projected")
-	field(page, "enable_price_sync").locator("input").check()
+	field(page, "enable_price_sync").locator("input[data-fieldname]").check()
 	interval = field(page, "stock_poll_interval").locator("input")
 	interval.fill("15")
 	interval.press("Tab")
@@ -160,7 +178,7 @@ def test_items_tab(page: Any, bench: Bench) -> None:
 		assert not visible(page, fieldname), fieldname
 	shot(page, "36_server_items_off")
 
-	field(page, "enable_item_sync").locator("input").check()
+	field(page, "enable_item_sync").locator("input[data-fieldname]").check()
 	page.wait_for_timeout(300)
 	for fieldname in (
 		"item_sync_item_groups",
@@ -180,9 +198,10 @@ def test_items_tab(page: Any, bench: Bench) -> None:
 	row.locator('[data-fieldname="woocommerce_category_id"]').first.click()
 	category = row.locator('.frappe-control[data-fieldname="woocommerce_category_id"] input')
 	category.fill("17")
-	category.press("Tab")
+	# Not Tab: Tab in a table's last column adds a row.
+	category.blur()
 
-	field(page, "item_manage_stock").locator("input").check()
+	field(page, "item_manage_stock").locator("input[data-fieldname]").check()
 	field(page, "item_backorders").locator("select").select_option("Notify")
 	shot(page, "37_server_items_on")
 	save(page)
@@ -208,8 +227,9 @@ def test_a_category_mapped_twice_is_refused_with_a_message(page: Any, bench: Ben
 	row.locator('[data-fieldname="woocommerce_category_id"]').first.click()
 	category = row.locator('.frappe-control[data-fieldname="woocommerce_category_id"] input')
 	category.fill("18")
-	category.press("Tab")
-	page.keyboard.press("Control+s")
+	# Not Tab: Tab in a table's last column adds a row.
+	category.blur()
+	page.locator(".page-actions .primary-action:visible").first.click()
 	message = page.locator(".modal.show .msgprint")
 	message.wait_for()
 	shot(page, "39_server_category_twice")

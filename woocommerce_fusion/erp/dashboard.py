@@ -29,20 +29,26 @@ MEASURES = (LAG, ERROR_RATE)
 
 
 @frappe.whitelist()
-def sync_lag(filters: str | dict | None = None) -> dict:
+def sync_lag(filters: str | dict | None = None) -> dict | str:
 	"""Number card: the largest lag of the servers with order sync on (or of the filter's server)."""
 	frappe.has_permission(ORDER_SYNC_DOCTYPE, "read", throw=True)
 	now = now_datetime()
 	lag = worst_lag(lag_minutes(when, now) for when in last_synchronised(server_filter(filters)).values())
-	return {"value": lag, "fieldtype": "Int"}
+	return no_figure() if lag is None else {"value": lag, "fieldtype": "Int"}
 
 
 @frappe.whitelist()
-def api_error_rate(filters: str | dict | None = None) -> dict:
+def api_error_rate(filters: str | dict | None = None) -> dict | str:
 	"""Number card: failed calls per 100 over the last 24 hours, of the servers that log every call."""
 	frappe.has_permission(REQUEST_LOG_DOCTYPE, "read", throw=True)
-	counts = request_counts(server_filter(filters), now_datetime())
-	return {"value": error_rate(counts), "fieldtype": "Percent"}
+	rate = error_rate(request_counts(server_filter(filters), now_datetime()))
+	return no_figure() if rate is None else {"value": rate, "fieldtype": "Percent"}
+
+
+def no_figure() -> str:
+	"""What a card shows without a figure: Desk shows a card method's text as it is, but a value
+	of None it tries to format, fails, and leaves the card at "Loading..." for good."""
+	return _("No Data")
 
 
 def server_filter(filters: str | dict | None) -> str | None:

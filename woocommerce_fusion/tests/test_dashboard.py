@@ -127,13 +127,15 @@ class TestDashboard(FrappeTestCase):
 		lags = dict(zip(health["labels"], health["datasets"][0]["values"], strict=True))
 		self.assertEqual((lags[ALL_CALLS], lags[ERRORS_ONLY]), (90, 10))
 		self.assertGreaterEqual(sync_lag()["value"], 90)
+		# No server with a lag: the card's text, not a value Desk cannot format.
+		self.assertEqual(sync_lag({"woocommerce_server": "_Test No Such WooCommerce Server"}), "No Data")
 
 	def test_api_error_rate(self):
 		self.assertEqual(
 			api_error_rate({"woocommerce_server": ALL_CALLS}), {"value": 20.0, "fieldtype": "Percent"}
 		)
 		# Only its errors are logged: the rate is unknown, not 100 %.
-		self.assertIsNone(api_error_rate({"woocommerce_server": ERRORS_ONLY})["value"])
+		self.assertEqual(api_error_rate({"woocommerce_server": ERRORS_ONLY}), "No Data")
 		health = server_health(ERROR_RATE, now_datetime())
 		rates = dict(zip(health["labels"], health["datasets"][0]["values"], strict=True))
 		self.assertEqual(rates[ALL_CALLS], 20.0)

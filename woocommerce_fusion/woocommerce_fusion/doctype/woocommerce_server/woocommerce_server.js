@@ -17,6 +17,18 @@ frappe.ui.form.on("WooCommerce Server", {
 	},
 
 	onload(frm) {
+		if (frm.is_new() && !(frm.doc.status_rules || []).length) {
+			// The rules saving would add anyway, shown while the user can still change them.
+			frappe
+				.xcall(
+					"woocommerce_fusion.woocommerce_fusion.doctype.woocommerce_server.woocommerce_server.get_default_status_rules"
+				)
+				.then((rules) => {
+					if ((frm.doc.status_rules || []).length) return;
+					rules.forEach((rule) => frm.add_child("status_rules", rule));
+					frm.refresh_field("status_rules");
+				});
+		}
 		// The same choices as the Naming Series field of a new Sales Order.
 		frappe.model.with_doctype("Sales Order", () => {
 			const series = frappe.meta.get_docfield("Sales Order", "naming_series");
@@ -26,6 +38,25 @@ frappe.ui.form.on("WooCommerce Server", {
 			const field = frm.get_field("sales_order_naming_series");
 			if (field && field.set_data) field.set_data(options);
 		});
+	},
+
+	company(frm) {
+		// Desk fills the warehouse from the user's defaults, often another company's; saving
+		// refuses links to another company, so they are cleared when the company is chosen.
+		const links = [
+			["default_warehouse", "Warehouse"],
+			["shipping_charges_account", "Account"],
+			["fee_account", "Account"],
+		];
+		for (const [fieldname, doctype] of links) {
+			const value = frm.doc[fieldname];
+			if (!value || !frm.doc.company) continue;
+			frappe.db.get_value(doctype, value, "company").then(({ message }) => {
+				if (message && message.company !== frm.doc.company && frm.doc[fieldname] === value) {
+					frm.set_value(fieldname, "");
+				}
+			});
+		}
 	},
 
 	refresh(frm) {

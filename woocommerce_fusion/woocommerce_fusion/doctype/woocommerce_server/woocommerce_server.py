@@ -181,6 +181,12 @@ def normalise_shop_url(url: str | None) -> str:
 
 
 @frappe.whitelist()
+def get_default_status_rules() -> list[dict]:
+	"""The rules a new server starts with, for the new form to show before it is saved."""
+	return default_rules()
+
+
+@frappe.whitelist()
 def test_connection(server: str) -> dict[str, Any]:
 	"""Ask the shop for its WooCommerce version and time zone with the saved settings."""
 	frappe.get_doc("WooCommerce Server", server).check_permission("write")
