@@ -126,7 +126,9 @@ def _create_sales_order(ctx: StepContext) -> None:
 	if _cancelled_in_shop(ctx.order):
 		record.status = Status.CANCELLED
 		return
-	plan = map_order(ctx.order, ctx.settings, exchange_rate=erp.exchange_rate)
+	plan = map_order(
+		ctx.order, ctx.settings, exchange_rate=erp.exchange_rate, linked_to_template=erp.linked_to_template
+	)
 	resolved = resolve_parties(erp, plan)
 	record.sales_order = erp.insert_sales_order(plan, resolved, submit=ctx.settings.submit_sales_orders)
 	record.sales_order_modified = erp.sales_order_modified(record.sales_order)

@@ -20,6 +20,7 @@ from woocommerce_fusion.engine.mapping.plans import (
 	ItemPlan,
 	SalesOrderPlan,
 )
+from woocommerce_fusion.engine.template_port import TemplatePort
 
 
 @dataclass
@@ -84,7 +85,7 @@ class InvoiceRef:
 	posting_date: date
 
 
-class ErpPort(Protocol):
+class ErpPort(TemplatePort, Protocol):
 	# transactions and the per-order lock
 	def lock_order(self, server: str, woocommerce_id: int) -> OrderRecord:
 		"""The order's row, created if need be, locked until commit() or rollback(); read as

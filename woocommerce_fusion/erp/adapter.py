@@ -89,6 +89,9 @@ class FrappeErp(RefundsAdapter):
 	def ensure_item(self, server: str, plan: ItemPlan) -> str:
 		return masters.ensure_item(server, plan)
 
+	def linked_to_template(self, server: str, product_id: int) -> bool:
+		return masters.linked_to_template(server, product_id)
+
 	def exchange_rate(self, from_currency: str, to_currency: str, on: date) -> Decimal | None:
 		return sales_order.exchange_rate(from_currency, to_currency, on)
 

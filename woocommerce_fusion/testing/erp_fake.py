@@ -163,6 +163,8 @@ class _FakeMasters:
 		):
 			raise ParallelWorkerConflict(f"Item for product {key} was created by a parallel worker")
 		item = CatalogueItem(plan.sku, plan.item_name or plan.sku, item_group=plan.item_group)
+		if plan.is_variant:
+			item = replace(item, variant_of=self._ensure_template(server, plan))
 		return self._link_or_create_item(*key, item)
 
 

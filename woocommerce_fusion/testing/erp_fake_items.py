@@ -21,6 +21,7 @@ from typing import Any
 
 from woocommerce_fusion.engine.catalogue.levels_port import LevelsSettings
 from woocommerce_fusion.engine.catalogue.ports import CatalogueItem, ItemLink
+from woocommerce_fusion.engine.mapping.plans import ItemPlan
 
 ITEM_TABLES = ("item", "item_link", "item_price")
 # ERPNext's own selling price list: a server's until set_levels_settings names another.
@@ -181,6 +182,28 @@ class _FakeItems:
 		self.link_writes += 1
 		if linked and link.product_id:
 			self._item_linked(link.server, item_code)
+
+	def _ensure_template(self, server: str, plan: ItemPlan) -> str:
+		"""As the adapter's masters/item.py ensure_template: the template Item linked to the
+		variation's parent product, made (under the product's lock) when there is none."""
+		product = plan.template_product_id or plan.woocommerce_product_id
+		key = (server, product, 0)
+		code = self._linked_code(*key)
+		if code is None:
+			self._hold_named_lock(("item", key))
+			code = self._linked_code(*key, latest=True)
+		if code is None:
+			template = CatalogueItem("", plan.template_name or plan.item_name, has_variants=True)
+			return self._link_or_create_item(*key, replace(template, item_group=plan.item_group))
+		if not self._get_latest("item", code).has_variants:
+			raise ValueError(f"Item {code} is linked to product {product} but is not a template")
+		return code
+
+	def linked_to_template(self, server: str, product_id: int) -> bool:
+		"""TemplatePort: the Item whose row names the product itself is a template."""
+		code = self._linked_code(server, int(product_id), 0)
+		item = self._get("item", code) if code is not None else None
+		return bool(item is not None and item.has_variants)
 
 	def _item_linked(self, server: str, item_code: str) -> None:
 		"""levels_hooks.item_linked: the product has none of ERPNext's levels yet."""

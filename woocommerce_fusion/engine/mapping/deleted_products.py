@@ -5,6 +5,11 @@ meta, but answers product_id 0, variation_id 0 and sku null for them (observed o
 8.4): nothing links such a line to an Item of its own any more. It is booked on the Item chosen
 on the server ("Deleted Product Item") under its own name, its amounts untouched, so the Sales
 Order still adds up to the shop's total; the order's row lists the lines booked that way.
+
+A deleted variation's lines keep the parent product (variable), with variation_id 0 and the
+parent's SKU. The parent's Item is a template, which a Sales Order row cannot take, and a new
+Item made for the parent would not be what was sold: such a line is booked on the placeholder
+Item too, under the variation's name and attributes the line still has.
 """
 
 from __future__ import annotations
@@ -19,15 +24,30 @@ from woocommerce_fusion.engine.settings import ServerSettings
 # A Sales Order Item's item_name is a Data field of 140 characters.
 ITEM_NAME_LENGTH = 140
 
+# Why a line is on the placeholder Item, as its description and the order's row say it.
+PRODUCT_DELETED = "product deleted"
+VARIATION_DELETED = "variation deleted"
 
-def placeholder_item_plan(line: dict, settings: ServerSettings, what: str) -> ItemPlan:
-	"""The plan of a line without a product: the server's placeholder Item, or a configuration
-	error when the server has none."""
+
+def placeholder_item_plan(
+	line: dict, settings: ServerSettings, what: str, reason: str = PRODUCT_DELETED
+) -> ItemPlan:
+	"""The plan of a line without a product (or variation) of its own: the server's placeholder
+	Item, or a configuration error when the server has none."""
 	if not settings.deleted_product_item:
+		if reason == VARIATION_DELETED:
+			lost = (
+				f"{what} has no variation in the shop (variation_id 0 of the variable product "
+				f"{line.get('product_id')!r}): the variation was deleted in WooCommerce."
+			)
+		else:
+			lost = (
+				f"{what} has no product in the shop (product_id {line.get('product_id')!r}): the "
+				"product was deleted in WooCommerce."
+			)
 		raise ConfigurationError(
-			f"{what} has no product in the shop (product_id {line.get('product_id')!r}): the product "
-			"was deleted in WooCommerce. Choose a Deleted Product Item on WooCommerce Server "
-			f"{settings.name} (Orders tab) to book such lines on, then retry."
+			f"{lost} Choose a Deleted Product Item on WooCommerce Server {settings.name} (Orders tab) "
+			"to book such lines on, then retry."
 		)
 	return ItemPlan(
 		woocommerce_product_id=0,
@@ -37,26 +57,30 @@ def placeholder_item_plan(line: dict, settings: ServerSettings, what: str) -> It
 		item_group=settings.item_group,
 		stock_uom=settings.stock_uom,
 		placeholder_item=settings.deleted_product_item,
+		placeholder_reason=reason,
 	)
 
 
 def placeholder_description(name: str, item: ItemPlan, meta: tuple[tuple[str, str], ...]) -> str:
 	"""The row's description: what the customer bought, as far as the shop still knows it."""
 	sku = f"SKU: {item.sku}" if item.sku else "SKU: unknown"
+	reason = item.placeholder_reason or PRODUCT_DELETED
 	return "\n".join(
-		[name, f"{sku} (product deleted in WooCommerce)", *(f"{label}: {value}" for label, value in meta)]
+		[name, f"{sku} ({reason} in WooCommerce)", *(f"{label}: {value}" for label, value in meta)]
 	)
 
 
 def placeholder_note(plan: SalesOrderPlan) -> str:
-	"""The lines booked on the placeholder Item, one per line: id, name and SKU."""
+	"""The lines booked on the placeholder Item, one per line: id, name and SKU, and the reason
+	when only the line's variation was deleted."""
 	noted: dict[int, str] = {}
 	for line in plan.lines:
 		item = line.item
 		if item.placeholder_item and line.woocommerce_line_id not in noted:
+			reason = f" ({VARIATION_DELETED})" if item.placeholder_reason == VARIATION_DELETED else ""
 			noted[line.woocommerce_line_id] = (
 				f"Line {line.woocommerce_line_id}: {item.item_name} "
-				f"(SKU {item.sku or 'unknown'}) on {item.placeholder_item}"
+				f"(SKU {item.sku or 'unknown'}) on {item.placeholder_item}{reason}"
 			)
 	return "\n".join(noted.values())
 

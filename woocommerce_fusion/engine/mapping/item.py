@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from woocommerce_fusion.engine.mapping.deleted_products import placeholder_item_plan
+from collections.abc import Callable
+
+from woocommerce_fusion.engine.mapping.deleted_products import VARIATION_DELETED, placeholder_item_plan
 from woocommerce_fusion.engine.mapping.plans import ItemPlan
 from woocommerce_fusion.engine.mapping.readers import parse_int, records, text
 from woocommerce_fusion.engine.settings import ServerSettings
 
 # WooCommerce names a variation "<parent name> - <attribute values>".
 VARIATION_NAME_SEPARATOR = " - "
+# The meta key prefix of a global product attribute (a taxonomy): WooCommerce writes such keys on
+# a line only for the attributes of the variation that was sold.
+GLOBAL_ATTRIBUTE_PREFIX = "pa_"
+
+# (server, product id) -> whether the product's Item is a template: TemplatePort.linked_to_template.
+TemplateLookup = Callable[[str, int], bool]
 
 
 def visible_meta(line: dict, what: str) -> tuple[tuple[str, str], ...]:
@@ -28,13 +36,41 @@ def visible_meta(line: dict, what: str) -> tuple[tuple[str, str], ...]:
 	return tuple(pairs)
 
 
-def item_plan(line: dict, settings: ServerSettings, what: str) -> ItemPlan:
+def variation_deleted(
+	line: dict,
+	product_id: int,
+	settings: ServerSettings,
+	what: str,
+	linked_to_template: TemplateLookup | None,
+) -> bool:
+	"""Whether a line without variation_id was sold as a variation of `product_id`, since deleted.
+
+	The line does not tell its product's type. A global attribute in its meta gives a variation
+	away without asking; otherwise the product's Item does: a variable product is linked to a
+	template. A product with no Item yet and only custom attributes cannot be told apart from a
+	simple product with a plugin's meta, and goes as a simple product.
+	"""
+	if any(
+		str(entry.get("key") or "").startswith(GLOBAL_ATTRIBUTE_PREFIX)
+		for entry in records(line.get("meta_data"), f"{what} meta_data")
+	):
+		return True
+	return bool(linked_to_template and linked_to_template(settings.name, product_id))
+
+
+def item_plan(
+	line: dict, settings: ServerSettings, what: str, linked_to_template: TemplateLookup | None = None
+) -> ItemPlan:
+	"""linked_to_template: see variation_deleted; None (the preview, without ERPNext) reads the
+	line alone."""
 	product_id = line.get("product_id")
 	product_id = parse_int(product_id, f"{what} product_id") if product_id else 0
 	if product_id <= 0:
 		return placeholder_item_plan(line, settings, what)
 	variation_id = line.get("variation_id")
 	variation_id = parse_int(variation_id, f"{what} variation_id") if variation_id else 0
+	if not variation_id and variation_deleted(line, product_id, settings, what, linked_to_template):
+		return placeholder_item_plan(line, settings, what, VARIATION_DELETED)
 	name = text(line.get("name"), f"{what} name")
 	if not variation_id:
 		return ItemPlan(

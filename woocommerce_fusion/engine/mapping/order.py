@@ -26,7 +26,7 @@ from woocommerce_fusion.engine.mapping.customer import (
 	shipping_address,
 )
 from woocommerce_fusion.engine.mapping.deleted_products import placeholder_description
-from woocommerce_fusion.engine.mapping.item import item_plan, visible_meta
+from woocommerce_fusion.engine.mapping.item import TemplateLookup, item_plan, visible_meta
 from woocommerce_fusion.engine.mapping.money import ZERO, parse_money, split_amount
 from woocommerce_fusion.engine.mapping.plans import LinePlan, SalesOrderPlan
 from woocommerce_fusion.engine.mapping.readers import parse_decimal, parse_int, records, text
@@ -44,12 +44,15 @@ def map_order(
 	settings: ServerSettings,
 	*,
 	exchange_rate: ExchangeRate | None = None,
+	linked_to_template: TemplateLookup | None = None,
 	verify_totals: bool = True,
 ) -> SalesOrderPlan:
 	"""The Sales Order plan of `order`; its grand_total equals the order's total exactly.
 
 	exchange_rate(from_currency, to_currency, day) looks up ERPNext's Currency Exchange for an
 	order not in the company's currency; nothing here asks an outside service.
+	linked_to_template(server, product_id) tells a line of a deleted variation (variation_id 0)
+	from a simple product's (TemplatePort.linked_to_template).
 	Raises MappingError for data that cannot be booked and ConfigurationError for a missing
 	setting (tax account, shipping or fee account, exchange rate). verify_totals=False returns
 	a plan that does not add up instead of refusing it, for the dry run to show the difference.
@@ -79,7 +82,7 @@ def map_order(
 	lines: list[LinePlan] = []
 	taxes_by_line: dict[int, dict[int, Decimal]] = {}
 	for position, line in enumerate(records(order.get("line_items"), f"{what} line_items"), start=1):
-		line_plans = _line_plans(line, settings, f"{what} line {position}")
+		line_plans = _line_plans(line, settings, f"{what} line {position}", linked_to_template)
 		if not line_plans:
 			continue
 		line_id = line_plans[0].woocommerce_line_id
@@ -129,7 +132,9 @@ def map_order(
 	return plan
 
 
-def _line_plans(line: dict, settings: ServerSettings, what: str) -> list[LinePlan]:
+def _line_plans(
+	line: dict, settings: ServerSettings, what: str, linked_to_template: TemplateLookup | None
+) -> list[LinePlan]:
 	"""The rows of one line item: one row, or two when its unit price is not whole cents.
 
 	WooCommerce keeps only the line's net total (3 units for 10.00); ERPNext keeps rate and
@@ -151,7 +156,7 @@ def _line_plans(line: dict, settings: ServerSettings, what: str) -> list[LinePla
 			raise MappingError(f"{what} has quantity 0 but a total of {total}")
 		# Nothing to deliver and nothing to bill: a Sales Order row needs a quantity.
 		return []
-	item = item_plan(line, settings, what)
+	item = item_plan(line, settings, what, linked_to_template)
 	taxes = line_taxes(line, what)
 	meta = visible_meta(line, what)
 	if item.placeholder_item:

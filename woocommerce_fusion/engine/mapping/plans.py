@@ -74,6 +74,8 @@ class ItemPlan:
 	# Set for a line whose product was deleted in the shop: the server's placeholder Item, on
 	# which the line is booked as it is; nothing is looked up or created for it.
 	placeholder_item: str = ""
+	# Why the line is on the placeholder Item: its product or only its variation was deleted.
+	placeholder_reason: str = ""
 
 	@property
 	def is_variant(self) -> bool:

@@ -310,7 +310,9 @@ def _apply_content(
 	linked: SalesOrderRef,
 	status: str,
 ) -> None:
-	plan = map_order(order, settings, exchange_rate=erp.exchange_rate)
+	plan = map_order(
+		order, settings, exchange_rate=erp.exchange_rate, linked_to_template=erp.linked_to_template
+	)
 	if linked.docstatus == 0:
 		# The draft takes the merged status, not the shop's: ERPNext may have changed it later.
 		plan = replace(plan, woocommerce_status=status)

@@ -4,7 +4,7 @@
 from woocommerce_fusion.erp.masters.address import ensure_address
 from woocommerce_fusion.erp.masters.contact import ensure_contact
 from woocommerce_fusion.erp.masters.customer import ensure_customer
-from woocommerce_fusion.erp.masters.item import ensure_item, find_linked_item
+from woocommerce_fusion.erp.masters.item import ensure_item, find_linked_item, linked_to_template
 from woocommerce_fusion.erp.masters.locks import ParallelWorkerError
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
 	"ensure_customer",
 	"ensure_item",
 	"find_linked_item",
+	"linked_to_template",
 ]

@@ -36,6 +36,12 @@ def find_linked_item(server: str, product_id: int, variation_id: int) -> str | N
 	return rows[0][0] if rows else None
 
 
+def linked_to_template(server: str, product_id: int) -> bool:
+	"""Whether the Item linked to the product itself (no variation) is a template (Has Variants)."""
+	name = find_linked_item(server, product_id, 0)
+	return bool(name and frappe.db.get_value("Item", name, "has_variants"))
+
+
 def _find_by_sku(sku: str) -> str | None:
 	if not sku:
 		return None
