@@ -188,6 +188,7 @@ class TestDeletedVariations(FrappeTestCase):
 				{
 					"woocommerce_server": SERVER,
 					"woocommerce_id": str(gone["product_id"]),
+					"woocommerce_variation_id": ("is", "not set"),
 					"parenttype": "Item",
 				},
 				pluck="parent",
