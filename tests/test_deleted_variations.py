@@ -237,3 +237,37 @@ def test_an_order_with_a_deleted_variations_line_becomes_an_exact_sales_order(sh
 	# Nothing was made for the deleted variation, nor a plain Item for its variable product.
 	made = erp.count("item") - items_before
 	assert made == (2 if linked_by == "item sync" else 1)  # variant M (item sync only) and the espresso
+
+
+def test_a_draft_rewritten_after_a_variation_was_deleted_books_its_line_on_the_placeholder(
+	shop, client, clock
+):
+	erp = ErpFake(now=clock)
+	settings = sync_settings(shop, deleted_product_item=PLACEHOLDER)
+	link_template_as_the_item_sync_does(erp, shop, settings.name)
+	parent, small = shop.product_by_sku("TSHIRT"), shop.product_by_sku("TSHIRT-S")
+	made = client.post(
+		"orders",
+		{
+			"billing": {**ADDRESS, "email": "erika.muster@example.com"},
+			"line_items": [
+				{"product_id": parent["id"], "variation_id": small["id"], "quantity": 1},
+				{"product_id": shop.product_by_sku("ESP-1KG")["id"], "quantity": 1},
+			],
+		},
+	)
+	assert sync_order(erp, client, settings, client.get(f"orders/{made['id']}")) == "created"
+	record = erp.order_record(settings.name, made["id"])
+	assert erp.sales_order(record.sales_order).lines[0]["item_code"] != PLACEHOLDER
+
+	client.delete(f"products/{parent['id']}/variations/{small['id']}", {"force": True})
+	clock.advance(minutes=5)
+	# A change of its own next to the deletion: the draft takes the shop's content again.
+	shop.modify_order(made["id"], customer_note="Please gift-wrap")
+	order = client.get(f"orders/{made['id']}")
+	assert sync_order(erp, client, settings, order) == "updated"
+
+	so = erp.sales_order(record.sales_order)
+	assert so.docstatus == 0 and so.grand_total == Decimal(order["total"])
+	assert [line["item_code"] for line in so.lines] == [PLACEHOLDER, "ESP-1KG"]
+	assert erp.order_record(settings.name, made["id"]).placeholder_lines.endswith("(variation deleted)")
