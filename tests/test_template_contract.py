@@ -6,9 +6,11 @@ from __future__ import annotations
 import itertools
 import unittest
 
+from conftest import MAPPED_ACCOUNTS
 from test_erp_port_contract import RisingClock
 
 from woocommerce_fusion.engine.catalogue.ports import CatalogueItem, ItemLink
+from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.testing.erp_contract_templates import TemplateContract
 from woocommerce_fusion.testing.erp_fake import ErpFake
 
@@ -22,6 +24,9 @@ class TestErpFakeTemplateContract(TemplateContract, unittest.TestCase):
 	def setUp(self) -> None:
 		self.erp = ErpFake(now=RisingClock())
 		self.token = str(next(_tokens))
+
+	def settings(self) -> ServerSettings:
+		return ServerSettings(name=self.server, url="http://shop.example.com", **MAPPED_ACCOUNTS)
 
 	def make_linked_item(self, code: str, product_id: int, *, template: bool, server: str = "") -> str:
 		self.erp.add_catalogue_item(

@@ -7,9 +7,10 @@ from __future__ import annotations
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from woocommerce_fusion.engine.settings import ServerSettings
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.masters.item import ensure_attribute_value
-from woocommerce_fusion.testing.bench_fixtures import SERVER, make_fixtures, make_server
+from woocommerce_fusion.testing.bench_fixtures import SERVER, make_fixtures, make_server, make_settings
 from woocommerce_fusion.testing.erp_contract_templates import TemplateContract
 
 test_dependencies = ["Company"]
@@ -34,6 +35,9 @@ class TestFrappeTemplateContract(TemplateContract, FrappeTestCase):
 
 	def tearDown(self) -> None:
 		frappe.db.rollback()
+
+	def settings(self) -> ServerSettings:
+		return make_settings()
 
 	def make_linked_item(self, code: str, product_id: int, *, template: bool, server: str = "") -> str:
 		values = {}

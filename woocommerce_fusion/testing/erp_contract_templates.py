@@ -4,14 +4,19 @@ relies on it to book a deleted variation's line (parent product, variation_id 0)
 placeholder Item instead of the parent's template.
 
 The concrete class provides `self.erp` (nothing here commits), `self.server`, `self.token`
-(unique per test) and the arranging hook below.
+(unique per test) and the hooks below.
 """
 
 from __future__ import annotations
 
 import itertools
 
+from woocommerce_fusion.engine.errors import ErrorKind, classify
+from woocommerce_fusion.engine.mapping.order import map_order
 from woocommerce_fusion.engine.mapping.plans import ItemPlan
+from woocommerce_fusion.engine.pipeline import resolve_parties
+from woocommerce_fusion.engine.settings import ServerSettings
+from woocommerce_fusion.testing.order_cases import load_order
 
 # Product ids no other test's rows name.
 _products = itertools.count(872_000_001)
@@ -22,6 +27,10 @@ class TemplateContract:
 		"""An Item (a template with the attribute Size when `template`) whose WooCommerce row
 		names the product (no variation) on `server` (default: self.server), as the item sync
 		or a user links it."""
+		raise NotImplementedError
+
+	def settings(self) -> ServerSettings:
+		"""self.server's settings, every account mapped."""
 		raise NotImplementedError
 
 	def product(self) -> int:
@@ -63,3 +72,16 @@ class TemplateContract:
 		# The variant itself is linked to the variation, not to the product.
 		self.assertFalse(self.erp.linked_to_template(self.server, variation))
 		self.assertEqual(self.erp.ensure_item(self.server, plan), variant)
+
+	def test_a_sales_order_row_on_a_template_item_is_refused(self):
+		# What a deleted variation's line did before it went on the placeholder Item.
+		template = self.make_linked_item(f"TPL-SO-{self.token}", self.product(), template=True)
+		order = {**load_order("guest"), "id": self.product()}
+		plan = map_order(order, self.settings(), exchange_rate=self.erp.exchange_rate)
+		resolved = resolve_parties(self.erp, plan)
+		resolved.items = dict.fromkeys(resolved.items, template)
+		with self.assertRaises(Exception) as refused:
+			self.erp.insert_sales_order(plan, resolved, submit=False)
+		self.assertEqual(classify(refused.exception), ErrorKind.BAD_DATA)
+		self.assertIn("is a template", str(refused.exception))
+		self.assertEqual(self.erp.find_sales_orders(self.server, [plan.woocommerce_id]), {})

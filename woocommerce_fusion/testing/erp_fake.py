@@ -25,7 +25,7 @@ from typing import Any
 
 from woocommerce_fusion.constants import order_sync_name
 from woocommerce_fusion.engine.catalogue.ports import CatalogueItem
-from woocommerce_fusion.engine.errors import ErrorKind, FusionError
+from woocommerce_fusion.engine.errors import ErrorKind, FusionError, MappingError
 from woocommerce_fusion.engine.mapping.plans import (
 	AddressPlan,
 	ContactPlan,
@@ -404,6 +404,11 @@ class ErpFake(_FakeMasters, _FakeItems, _FakeStatus, _FakeBilling, _FakeCatalogu
 		return self._get("sales_order", name).modified_utc
 
 	def _so_fields(self, plan: SalesOrderPlan, resolved: ResolvedParties) -> dict[str, Any]:
+		for code in resolved.items.values():
+			item = self._get("item", code)
+			if item is not None and item.has_variants:
+				# ERPNext's own refusal (a ValidationError): a template is never sold itself.
+				raise MappingError(f"Item {code} is a template, please select one of its variants")
 		return {
 			"customer": resolved.customer,
 			"billing_address": resolved.billing_address,
