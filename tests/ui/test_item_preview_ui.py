@@ -149,8 +149,10 @@ def choose_product(page: Any, item_code: str) -> Any:
 	"""Types the code into the toolbar's product field, picks it from the suggestions and waits
 	for one line per webshop."""
 	field = page.locator('input[data-fieldname="woocommerce_item_to_sync"]')
+	# The list keeps the field's last value (user settings); the suggestions only open on typing.
+	field.fill("")
 	field.click()
-	field.fill(item_code)
+	field.press_sequentially(item_code)
 	page.locator(f'.awesomplete [role="option"] p[title="{item_code}"]').first.click()
 	lines = page.locator(".woocommerce-item-preview-shop")
 	page.wait_for_function(
