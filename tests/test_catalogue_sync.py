@@ -83,7 +83,9 @@ def full_sync(erp: ErpFake, client: WooCommerceClient, clock: ManualClock):
 
 def test_preview_answers_add_update_remove_and_not_eligible(catalogue, shop, client, clock):
 	erp = catalogue
-	erp.add_catalogue_item(mug(image="/files/blue mug.jpg", weight=Decimal("0.35")), price="12.50")
+	erp.add_catalogue_item(
+		mug(image="/files/blue mug.jpg", weight=Decimal("0.35"), weight_uom="Kg"), price="12.50"
+	)
 	erp.add_catalogue_item(mug("PAPER", item_group="Office"), price="1")
 
 	plan = preview_item(erp, client, settings_of(erp), "MUG-1")

@@ -39,6 +39,7 @@ ITEM_FIELDS = (
 	"has_variants",
 	"variant_of",
 	"weight_per_unit",
+	"weight_uom",
 	"image",
 	"modified",
 )
@@ -191,6 +192,7 @@ class FrappeCatalogue:
 					has_variants=bool(cint(row.has_variants)),
 					variant_of=row.variant_of or "",
 					weight=Decimal(str(row.weight_per_unit)) if row.weight_per_unit else None,
+					weight_uom=row.weight_uom or "",
 					image=row.image or "",
 					price=price[0] if price else None,
 					attributes=attributes.get(code, []),

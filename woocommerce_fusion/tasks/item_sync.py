@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 from woocommerce_fusion.engine.catalogue.sync import CatalogueCounts, sync_items, sync_one_item
 from woocommerce_fusion.erp.catalogue import FrappeCatalogue
@@ -91,6 +92,7 @@ def run_items(action: frappe._dict) -> None:
 		shop_cursor_until=utc_to_system(counts.shop_clock),
 	)
 	_note_created_items(action.name, counts)
+	_note_what_was_left_out(action.name, counts)
 	frappe.db.commit()
 
 
@@ -107,6 +109,7 @@ def run_one_item(action: frappe._dict) -> None:
 		mark_failed(action.name, error_lines(counts.errors))
 	else:
 		close_listing(action.name, pages_expected=0, counts=counts)
+	_note_what_was_left_out(action.name, counts)
 	frappe.db.commit()
 
 
@@ -115,4 +118,13 @@ def _note_created_items(action: str, counts: CatalogueCounts) -> None:
 		frappe.get_doc(SYNC_ACTION, action).add_comment(
 			"Info",
 			_("Items made for products only in the shop: {0}").format(", ".join(counts.items_created)),
+		)
+
+
+def _note_what_was_left_out(action: str, counts: CatalogueCounts) -> None:
+	"""A weight (or image) the shop could not be given: on the Sync Action, where the run's
+	outcome is read."""
+	if counts.notes:
+		frappe.get_doc(SYNC_ACTION, action).add_comment(
+			"Info", "<br>".join(escape_html(note) for note in counts.notes)
 		)

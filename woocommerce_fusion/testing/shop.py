@@ -57,6 +57,7 @@ from woocommerce_fusion.testing.shop_order_engine import OrderEngine
 from woocommerce_fusion.testing.shop_order_routes import OrderRoutes
 from woocommerce_fusion.testing.shop_orders import OrderStore
 from woocommerce_fusion.testing.shop_products import TaxRate
+from woocommerce_fusion.testing.shop_settings import SettingsRoutes
 from woocommerce_fusion.testing.shop_site import ShopSite
 from woocommerce_fusion.testing.shop_util import UTC
 from woocommerce_fusion.testing.shop_webhooks import Delivery, Webhook, WebhookDispatcher, WebhookRoutes
@@ -126,12 +127,15 @@ class TestShop:
 		self.orders: Mapping[int, dict[str, Any]] = self._orders.view
 		info = InfoRoutes(currency, lambda: self._site.https, self._counts)
 		categories = CategoryRoutes(self._catalog.categories, self._catalog.products)
+		# settings.weight_unit: the shop's woocommerce_weight_unit.
+		self.settings = SettingsRoutes()
 		for resource in (
 			OrderRoutes(self._orders),
 			CatalogRoutes(self._catalog),
 			categories,
 			self._webhook_routes,
 			info,
+			self.settings,
 		):
 			self._site.routes.extend(resource.routes())
 		self._catalog.seed()

@@ -14,6 +14,7 @@ from woocommerce_fusion.engine.catalogue.products import (
 	product_payload,
 	variation_payload,
 )
+from woocommerce_fusion.engine.catalogue.weight import ShopWeightUnit
 
 
 class Action:
@@ -105,9 +106,11 @@ def plan_product(
 	variants: list[CatalogueItem],
 	settings: CatalogueSettings,
 	shop: ShopView | None,
+	weight_unit: ShopWeightUnit,
 ) -> ProductPlan:
 	"""`shop` None: the shop was not read (an Item changed in ERPNext, in a run of changes only);
-	the stored hash of the last payload then decides whether anything is sent."""
+	the stored hash of the last payload then decides whether anything is sent. `weight_unit` is
+	the run's, so the shop's unit is read at most once however many Items are planned."""
 	link = item.link(settings.server)
 	product_id = link.product_id if link else 0
 	plan = ProductPlan(item.item_code, settings.server, Action.UNCHANGED, product_id=product_id)
@@ -116,9 +119,9 @@ def plan_product(
 	if not allowed.eligible or (item.disabled and not in_shop):
 		return _left_out(plan, allowed.reason if not allowed.eligible else "", item, shop)
 
-	mapped = product_payload(item, settings, variants)
+	mapped = product_payload(item, settings, variants, weight_unit)
 	plan.payload, plan.notes, plan.category = mapped.payload, list(mapped.notes), mapped.category
-	variation_payloads = {v.item_code: variation_payload(v, settings) for v in variants}
+	variation_payloads = {v.item_code: variation_payload(v, settings, weight_unit) for v in variants}
 	plan.payload_hash = payload_hash(
 		plan.payload, [[code, m.payload] for code, m in sorted(variation_payloads.items())]
 	)
@@ -141,6 +144,7 @@ def plan_product(
 		_plan_variation(variant, variation_payloads[variant.item_code], settings.server, shop, plan)
 		for variant in variants
 	]
+	plan.notes += [f"{v.item_code}: {note}" for v in plan.variations for note in v.notes]
 	return plan
 
 

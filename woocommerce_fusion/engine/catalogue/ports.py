@@ -50,6 +50,8 @@ class CatalogueItem:
 	has_variants: bool = False
 	variant_of: str = ""
 	weight: Decimal | None = None
+	# The Item's Weight UOM (an ERPNext UOM name: "Kg", "Gram", "Pound", "Ounce"...).
+	weight_uom: str = ""
 	# The Item's image as stored: a URL, /files/... (public) or /private/files/... (private).
 	image: str = ""
 	# None: no Item Price in the server's price list.

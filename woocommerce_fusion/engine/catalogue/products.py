@@ -4,7 +4,8 @@ payload and the product the shop has.
 The payload holds only the fields ERPNext is the master of; the shop's own fields (stock
 quantity, which the stock push owns, sale prices, tags) are never sent. What the Item does not
 have (no price in the server's price list, no weight, no image, an Item Group without a
-category) is left out too, so a product the shop made keeps its own values.
+category) is left out too, so a product the shop made keeps its own values. A weight goes out
+in the shop's weight unit, or not at all when the Item's Weight UOM cannot be converted to it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from woocommerce_fusion.engine.catalogue.ports import CatalogueItem, CatalogueSettings
+from woocommerce_fusion.engine.catalogue.weight import ShopWeightUnit, shop_weight
 
 
 @dataclass
@@ -58,26 +60,35 @@ def public_image_url(image: str, site_url: str) -> tuple[str, str]:
 	return "", f"The image {image} has no public address; it was left out."
 
 
-def _common(item: CatalogueItem, settings: CatalogueSettings, mapped: Mapped) -> tuple[dict[str, Any], str]:
+def _common(
+	item: CatalogueItem, settings: CatalogueSettings, mapped: Mapped, weight_unit: ShopWeightUnit
+) -> tuple[dict[str, Any], str]:
 	"""The fields products and variations share, and the image URL (empty: none to send)."""
 	url, note = public_image_url(item.image, settings.site_url)
 	if note:
 		mapped.notes.append(note)
 	payload: dict[str, Any] = {"sku": item.item_code, "description": item.description or ""}
 	if item.weight:
-		payload["weight"] = number(item.weight)
+		weight, note = shop_weight(item.weight, item.weight_uom, weight_unit)
+		if weight is None:
+			mapped.notes.append(note)
+		else:
+			payload["weight"] = number(weight)
 	if item.price is not None and not item.has_variants:
 		payload["regular_price"] = money(item.price)
 	return payload, url
 
 
 def product_payload(
-	item: CatalogueItem, settings: CatalogueSettings, variants: list[CatalogueItem]
+	item: CatalogueItem,
+	settings: CatalogueSettings,
+	variants: list[CatalogueItem],
+	weight_unit: ShopWeightUnit,
 ) -> Mapped:
 	"""The product of a simple Item or of a template (then "variable", its attributes holding the
 	options its variants use)."""
 	mapped = Mapped(payload={})
-	payload, image = _common(item, settings, mapped)
+	payload, image = _common(item, settings, mapped, weight_unit)
 	payload.update(
 		name=item.item_name or item.item_code,
 		type="variable" if item.has_variants else "simple",
@@ -116,9 +127,11 @@ def variation_attributes(template: CatalogueItem, variants: list[CatalogueItem])
 	]
 
 
-def variation_payload(variant: CatalogueItem, settings: CatalogueSettings) -> Mapped:
+def variation_payload(
+	variant: CatalogueItem, settings: CatalogueSettings, weight_unit: ShopWeightUnit
+) -> Mapped:
 	mapped = Mapped(payload={})
-	payload, image = _common(variant, settings, mapped)
+	payload, image = _common(variant, settings, mapped, weight_unit)
 	payload.update(
 		# WooCommerce's "Enabled" box of a variation is its status publish / private.
 		status="private" if variant.disabled else "publish",

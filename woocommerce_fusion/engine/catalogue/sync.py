@@ -31,6 +31,7 @@ from woocommerce_fusion.engine.catalogue.shop import (
 	shop_view,
 	write_plans,
 )
+from woocommerce_fusion.engine.catalogue.weight import ShopWeightUnit
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import ConfigurationError
 
@@ -48,6 +49,8 @@ class CatalogueCounts:
 	# The shop's clock after the run's reads and writes: where its next listing starts.
 	shop_clock: datetime | None = None
 	items_created: list[str] = field(default_factory=list)
+	# What the person should know about Items that went out incomplete (a weight left out).
+	notes: list[str] = field(default_factory=list)
 
 
 def check_enabled(settings: CatalogueSettings) -> None:
@@ -59,7 +62,11 @@ def check_enabled(settings: CatalogueSettings) -> None:
 
 
 def preview_item(
-	port: CataloguePort, client: WooCommerceClient, settings: CatalogueSettings, item_code: str
+	port: CataloguePort,
+	client: WooCommerceClient,
+	settings: CatalogueSettings,
+	item_code: str,
+	weight_unit: ShopWeightUnit | None = None,
 ) -> ProductPlan:
 	"""What a sync of the Item (of a variant: of its template) would do in this shop; reads only."""
 	item = port.catalogue_item(item_code, settings.server)
@@ -72,7 +79,9 @@ def preview_item(
 	product = read_product(client, link.product_id) if link and link.product_id else None
 	if product is None and (link is None or link.enabled):
 		product = find_product_by_sku(client, item.item_code)
-	return plan_product(item, variants, settings, shop_view(client, product))
+	return plan_product(
+		item, variants, settings, shop_view(client, product), weight_unit or ShopWeightUnit(client)
+	)
 
 
 def sync_one_item(
@@ -122,13 +131,14 @@ def sync_items(
 	by_sku = {str(p.get("sku")): p for p in products if p.get("sku")}
 	planned: list[tuple[CatalogueItem, ProductPlan]] = []
 	claimed: set[int] = set()
+	weight_unit = ShopWeightUnit(client)
 	for item in items:
 		counts.fetched += 1
 		variants = port.variants_of(item.item_code, settings.server) if item.has_variants else []
 		view = _view_of(client, item, settings.server, by_id, by_sku, known=full)
 		if view and view.product:
 			claimed.add(int(view.product["id"]))
-		planned.append((item, plan_product(item, variants, settings, view)))
+		planned.append((item, plan_product(item, variants, settings, view, weight_unit)))
 	for start in range(0, len(planned), BATCH_SIZE):
 		_write(port, client, settings, planned[start : start + BATCH_SIZE], counts)
 		if after_batch is not None:
@@ -195,6 +205,7 @@ def _write(
 		else:
 			counts.updated += 1
 		_save_links(port, item, plan, result.written, result.failed)
+		counts.notes += [f"{plan.item_code}: {note}" for note in plan.notes]
 
 
 def _save_links(
