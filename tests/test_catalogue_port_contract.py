@@ -33,6 +33,7 @@ class TestErpFakeCatalogueContract(CatalogueContract, unittest.TestCase):
 	def make_item(self, code: str, group: str, price: str | None = None, **fields) -> str:
 		if "weight" in fields:
 			fields["weight"] = Decimal(fields["weight"])
+			fields["weight_uom"] = "Kg"
 		fields.setdefault("item_name", code)
 		self.fake.add_catalogue_item(CatalogueItem(code, item_group=group, **fields), price=price)
 		return code

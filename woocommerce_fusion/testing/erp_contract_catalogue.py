@@ -22,7 +22,7 @@ class CatalogueContract:
 		raise NotImplementedError
 
 	def make_item(self, code: str, group: str, price: str | None = None, **fields) -> str:
-		"""A stock Item (fields: item_name, description, disabled, weight, image), with an Item
+		"""A stock Item (fields: item_name, description, disabled, weight in Kg, image), with an Item
 		Price in the server's price list when `price` is given."""
 		raise NotImplementedError
 
@@ -81,6 +81,7 @@ class CatalogueContract:
 			(item.item_code, item.item_name, item.item_group, item.price, item.weight, item.disabled),
 			(code, "Blue mug", groups["mugs"], Decimal("12.5"), Decimal("0.35"), False),
 		)
+		self.assertEqual(item.weight_uom, "Kg")
 		self.assertIn("Blue", item.description)
 		self.assertIsNotNone(item.modified_utc)
 		self.assertIsNone(self.port.catalogue_item(f"CT-NONE-{self.token}", self.server))
