@@ -4,12 +4,15 @@ second run writes nothing."""
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.runs import State, SyncType
-from woocommerce_fusion.tasks.test_item_sync import ensure, make_item, run
+from woocommerce_fusion.runs.queue import create_sync_action, run_sync_action
+from woocommerce_fusion.tasks.test_item_sync import ensure, make_item, run_now
 from woocommerce_fusion.testing.bench_fixtures import make_fixtures, make_server
 from woocommerce_fusion.testing.shop import TestShop
 
@@ -19,6 +22,14 @@ SERVER = "_Test WooCommerce Weights"
 GROUP = "_Test WooCommerce Weighed Items"
 PREFIX = "_TWCW-"
 MUG, SACK, BOX = f"{PREFIX}MUG", f"{PREFIX}SACK", f"{PREFIX}BOX"
+
+
+def run(sync_type: str, **kwargs) -> frappe._dict:
+	name = create_sync_action(SERVER, sync_type, **kwargs)
+	frappe.db.commit()
+	with patch("frappe.enqueue", run_now):
+		run_sync_action(name)
+	return frappe.db.get_value(SYNC_ACTION, name, "*", as_dict=True)
 
 
 def remove_items() -> None:
