@@ -163,3 +163,14 @@ def test_the_unit_is_read_once_a_run_and_a_steady_run_makes_no_call(catalogue, s
 	second_full = full_sync(erp, client, clock)
 	assert (second_full.updated, second_full.unchanged) == (0, n)
 	assert shop.count("POST") == 0
+
+
+def test_a_uom_the_site_converts_to_kg_goes_out_by_its_conversion_factor(catalogue, shop, client, clock):  # noqa: F811
+	erp = catalogue
+	shop.settings.weight_unit = "g"
+	# As ERPNext's setup data records the stone.
+	erp.add_uom_conversion("Kg", "Stone", "0.157473")
+	erp.add_catalogue_item(mug("MUG-ST", weight=Decimal("1"), weight_uom="Stone"), price="5")
+	full_sync(erp, client, clock)
+	assert shop.product_by_sku("MUG-ST")["weight"] == "6350.295"
+	assert preview_item(erp, client, settings_of(erp), "MUG-ST").action == Action.UNCHANGED

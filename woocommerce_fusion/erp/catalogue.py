@@ -26,6 +26,7 @@ from woocommerce_fusion.engine.catalogue.ports import (
 )
 from woocommerce_fusion.engine.mapping.plans import ItemPlan
 from woocommerce_fusion.erp.levels_hooks import item_linked
+from woocommerce_fusion.erp.mass_uoms import FrappeMassUoms
 from woocommerce_fusion.erp.masters.item import ensure_item, find_linked_item
 from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 
@@ -51,7 +52,7 @@ def _chunks(codes: list[str]) -> Iterator[list[str]]:
 		yield codes[start : start + CHUNK]
 
 
-class FrappeCatalogue:
+class FrappeCatalogue(FrappeMassUoms):
 	"""Works on the current site's connection; commits nothing (the runner does)."""
 
 	def __init__(self) -> None:

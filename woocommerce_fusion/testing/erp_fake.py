@@ -40,6 +40,7 @@ from woocommerce_fusion.testing.erp_fake_items import ITEM_INDEXES, ITEM_TABLES,
 from woocommerce_fusion.testing.erp_fake_refunds import REFUND_TABLES, _FakeRefunds
 from woocommerce_fusion.testing.erp_fake_status import STATUS_TABLES, _FakeStatus
 from woocommerce_fusion.testing.erp_fake_stock import STOCK_TABLES, _FakeStock
+from woocommerce_fusion.testing.erp_fake_uoms import _FakeMassUoms
 
 _MISSING = object()
 _RECORD_DATETIMES = ("date_modified_gmt", "sales_order_modified", "last_attempt_on", "next_attempt_on")
@@ -168,7 +169,16 @@ class _FakeMasters:
 		return self._link_or_create_item(*key, item)
 
 
-class ErpFake(_FakeMasters, _FakeItems, _FakeStatus, _FakeBilling, _FakeCatalogue, _FakeStock, _FakeRefunds):
+class ErpFake(
+	_FakeMasters,
+	_FakeItems,
+	_FakeStatus,
+	_FakeBilling,
+	_FakeCatalogue,
+	_FakeMassUoms,
+	_FakeStock,
+	_FakeRefunds,
+):
 	def __init__(self, *, now: Callable[[], datetime] | None = None, exchange_rates: dict | None = None):
 		self.now = now or (lambda: datetime.now(timezone.utc))
 		self.exchange_rates: dict[tuple[str, str], Decimal] = dict(exchange_rates or {})
@@ -207,6 +217,7 @@ class ErpFake(_FakeMasters, _FakeItems, _FakeStatus, _FakeBilling, _FakeCatalogu
 		self._init_status()
 		self._init_items()
 		self._init_catalogue()
+		self._init_uoms()
 		self._init_stock()
 
 	# -- transactions ----------------------------------------------------------------------

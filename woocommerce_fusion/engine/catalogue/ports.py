@@ -12,6 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from woocommerce_fusion.engine.catalogue.uom_port import MassUomPort
+
 
 class Backorders:
 	"""WooCommerce's backorders setting of a product."""
@@ -90,7 +92,7 @@ class CatalogueSettings:
 	stock_uom: str = "Nos"
 
 
-class CataloguePort(Protocol):
+class CataloguePort(MassUomPort, Protocol):
 	def catalogue_settings(self, server: str) -> CatalogueSettings: ...
 
 	def catalogue_item(self, item_code: str, server: str) -> CatalogueItem | None:

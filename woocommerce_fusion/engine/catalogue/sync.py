@@ -80,7 +80,7 @@ def preview_item(
 	if product is None and (link is None or link.enabled):
 		product = find_product_by_sku(client, item.item_code)
 	return plan_product(
-		item, variants, settings, shop_view(client, product), weight_unit or ShopWeightUnit(client)
+		item, variants, settings, shop_view(client, product), weight_unit or ShopWeightUnit(client, uoms=port)
 	)
 
 
@@ -131,7 +131,7 @@ def sync_items(
 	by_sku = {str(p.get("sku")): p for p in products if p.get("sku")}
 	planned: list[tuple[CatalogueItem, ProductPlan]] = []
 	claimed: set[int] = set()
-	weight_unit = ShopWeightUnit(client)
+	weight_unit = ShopWeightUnit(client, uoms=port)
 	for item in items:
 		counts.fetched += 1
 		variants = port.variants_of(item.item_code, settings.server) if item.has_variants else []

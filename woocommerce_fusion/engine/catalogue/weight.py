@@ -2,9 +2,12 @@
 
 ERPNext keeps weight_per_unit in the Item's Weight UOM ("Kg", "Gram", "Pound", "Ounce", ...);
 WooCommerce keeps one number per product in the unit of its woocommerce_weight_unit setting
-(kg, g, lbs, oz). The factors are the exact definitions (the pound is 453.59237 g, the ounce
-a sixteenth of it), kept here rather than read from ERPNext's UOM Conversion Factor rows: the
-four units a shop can have never change, and the engine stays the same in CI and on a site.
+(kg, g, lbs, oz). For ERPNext's standard names of those units (and mg, tonne) the factors are
+the exact definitions kept here (the pound is 453.59237 g, the ounce a sixteenth of it):
+ERPNext's UOM Conversion Factor rows hold them to six decimals (Kg -> Pound 2.204623, Kg ->
+Ounce 35.273962), which would turn 16 oz into 1.00000003 lbs. Any other Weight UOM (Stone,
+Carat, a site's own unit) is converted by the site's UOM Conversion Factor rows to Kg, through
+the port, as ERPNext itself converts it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from woocommerce_fusion.engine.catalogue.uom_port import MassUomPort
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import WooCommerceError
 
@@ -48,10 +52,10 @@ def grams_per(uom: str) -> Decimal | None:
 	return _MORE_GRAMS.get(name)
 
 
-def convert(weight: Decimal, uom: str, shop_unit: str) -> Decimal | None:
-	"""The weight in the shop's unit; None when either unit is not one of mass known here. The
-	same unit passes unchanged, a conversion is rounded to PLACES."""
-	source, target = grams_per(uom), _GRAMS.get(shop_unit)
+def convert(weight: Decimal, uom: str, shop_unit: str, grams_in_uom: Decimal | None = None) -> Decimal | None:
+	"""The weight in the shop's unit; None when either unit is not one of mass known here (or
+	given as `grams_in_uom`). The same unit passes unchanged, a conversion is rounded to PLACES."""
+	source, target = grams_per(uom) or grams_in_uom, _GRAMS.get(shop_unit)
 	if source is None or target is None:
 		return None
 	if _ERPNEXT_UOMS.get((uom or "").strip().lower()) == shop_unit:
@@ -62,11 +66,28 @@ def convert(weight: Decimal, uom: str, shop_unit: str) -> Decimal | None:
 class ShopWeightUnit:
 	"""The shop's weight unit, read once for a run and only when an Item has a weight to send."""
 
-	def __init__(self, client: WooCommerceClient | None = None, unit: str | None = None) -> None:
+	def __init__(
+		self,
+		client: WooCommerceClient | None = None,
+		unit: str | None = None,
+		uoms: MassUomPort | None = None,
+	) -> None:
 		self._client = client
 		self._unit = unit
+		self._uoms = uoms
+		self._grams: dict[str, Decimal | None] = {}
 		# Why the unit is unknown, for the note on each weight left out.
 		self.problem = ""
+
+	def grams_in(self, uom: str) -> Decimal | None:
+		"""Grams in one of a UOM the table here does not know, by the site's conversions; asked
+		once a run for each such UOM."""
+		if grams_per(uom) is not None or self._uoms is None:
+			return None
+		if uom not in self._grams:
+			kg = self._uoms.kg_per_uom(uom)
+			self._grams[uom] = kg * 1000 if kg else None
+		return self._grams[uom]
 
 	@property
 	def unit(self) -> str:
@@ -100,7 +121,7 @@ def shop_weight(weight: Decimal, uom: str, shop: ShopWeightUnit) -> tuple[Decima
 		return None, f"Weight not sent: {shop.problem or 'the shop has no weight unit'}."
 	if not (uom or "").strip():
 		return None, f"Weight not sent: the Item has no Weight UOM to convert to the shop's {unit}."
-	converted = convert(weight, uom, unit)
+	converted = convert(weight, uom, unit, shop.grams_in(uom))
 	if converted is None:
 		return None, f"Weight not sent: unit {uom} cannot be converted to the shop's {unit}."
 	return converted, ""
