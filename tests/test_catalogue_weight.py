@@ -13,7 +13,8 @@ from test_catalogue_sync import SERVER, catalogue, full_sync, mug, settings_of  
 from woocommerce_fusion.engine.catalogue.plan import Action
 from woocommerce_fusion.engine.catalogue.ports import CatalogueItem
 from woocommerce_fusion.engine.catalogue.sync import preview_item, sync_items
-from woocommerce_fusion.engine.catalogue.weight import convert
+from woocommerce_fusion.engine.catalogue.weight import ShopWeightUnit, convert, shop_weight
+from woocommerce_fusion.engine.errors import WooCommerceError, kind_for_status
 from woocommerce_fusion.testing.erp_fake_items import DEFAULT_PRICE_LIST
 
 SETTING = "/wp-json/wc/v3/settings/products/woocommerce_weight_unit"
@@ -174,3 +175,28 @@ def test_a_uom_the_site_converts_to_kg_goes_out_by_its_conversion_factor(catalog
 	full_sync(erp, client, clock)
 	assert shop.product_by_sku("MUG-ST")["weight"] == "6350.295"
 	assert preview_item(erp, client, settings_of(erp), "MUG-ST").action == Action.UNCHANGED
+
+
+class RefusingClient:
+	"""A shop that answers the settings read with `status`, counting the reads."""
+
+	def __init__(self, status: int) -> None:
+		self.status, self.reads = status, 0
+
+	def get(self, endpoint, params=None):
+		self.reads += 1
+		raise WooCommerceError("refused", kind=kind_for_status(self.status), status_code=self.status)
+
+
+def test_a_unit_the_key_may_not_read_leaves_weights_out_with_a_note_and_is_asked_once():
+	client = RefusingClient(401)
+	unit = ShopWeightUnit(client)
+	for _ in range(3):
+		weight, note = shop_weight(Decimal("0.35"), "Kg", unit)
+		assert weight is None and note == "Weight not sent: the shop's weight unit could not be read (401)."
+	assert client.reads == 1
+
+
+def test_a_shop_failing_to_answer_the_unit_fails_the_run():
+	with pytest.raises(WooCommerceError):
+		shop_weight(Decimal("0.35"), "Kg", ShopWeightUnit(RefusingClient(500)))
