@@ -16,7 +16,7 @@ from frappe.model.document import Document
 from frappe.utils import cint
 
 from woocommerce_fusion.constants import ITEM_SERVER_DOCTYPE, PENDING_UPDATE_DOCTYPE, SERVER_DOCTYPE
-from woocommerce_fusion.erp.stock_levels import FrappeLevels, mark_pending
+from woocommerce_fusion.erp.stock_levels import FrappeLevels, mark_pending, retry_now
 from woocommerce_fusion.tasks.stock_push import queue_push
 
 # Documents whose items' stock moves on submit and cancel only when update_stock is set.
@@ -93,10 +93,17 @@ LEVEL_SETTINGS = (
 def server_saved(doc: Document, method: str | None = None) -> None:
 	"""on_update of WooCommerce Server: sync switched on, or the warehouses, the quantity basis or
 	the price list changed, queue every linked Item so the shop gets the levels by the new
-	settings (each compared with what it was last sent)."""
+	settings (each compared with what it was last sent). Any save makes the Items the shop
+	refused due at once: the save may have fixed what it refused them for."""
 	before = doc.get_doc_before_save()
 	if not doc.enabled or before is None:
 		return
+	syncing = bool(doc.get("enable_stock_sync") or doc.get("enable_price_sync"))
+	if syncing and frappe.db.exists(
+		PENDING_UPDATE_DOCTYPE, {"woocommerce_server": doc.name, "attempts": (">", 0)}
+	):
+		retry_now(doc.name)
+		queue_push(doc.name)
 	changed = [field for field in LEVEL_SETTINGS if doc.get(field) != before.get(field)]
 	if _warehouses(doc) != _warehouses(before):
 		changed.append("stock_warehouses")

@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import frappe
-from frappe.utils import cint, now_datetime
+from frappe.utils import cint, cstr, now_datetime
 
 from woocommerce_fusion.constants import ITEM_SERVER_DOCTYPE, PENDING_UPDATE_DOCTYPE, SERVER_DOCTYPE
 from woocommerce_fusion.engine.catalogue.levels_port import (
@@ -28,6 +28,8 @@ from woocommerce_fusion.engine.catalogue.levels_port import (
 	ProductLink,
 	QuantityBasis,
 )
+from woocommerce_fusion.engine.catalogue.push_retry import WAITS_FOR_LINK, is_due, schedule_failed
+from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.erp import item_prices
 
 # Rows per INSERT when many Items are queued at once (a full push of a large shop).
@@ -80,7 +82,8 @@ class FrappeLevels:
 		rows = frappe.db.sql(
 			f"""select pending.item_code, pending.stock_pending, pending.price_pending,
 				pending.change_sequence, pending.pushed_stock, pending.pushed_price, pending.full_push,
-				pending.attempts, link.woocommerce_id, link.woocommerce_variation_id
+				pending.attempts, pending.next_attempt_on, pending.retry_status,
+				pending.attempted_product, link.woocommerce_id, link.woocommerce_variation_id
 			from `tab{PENDING_UPDATE_DOCTYPE}` pending
 			left join {_LINKS.format(item="pending.item_code", server="pending.woocommerce_server")}
 			where pending.woocommerce_server = %(server)s
@@ -89,20 +92,27 @@ class FrappeLevels:
 			{"server": server, "codes": item_codes or [""]},
 			as_dict=True,
 		)
+		now = now_datetime()
 		updates: dict[str, PendingUpdate] = {}
 		for row in rows:
 			if row.item_code in updates:
 				continue
+			link = link_of(row.woocommerce_id, row.woocommerce_variation_id)
+			attempts, attempted = cint(row.attempts), cstr(row.attempted_product)
 			updates[row.item_code] = PendingUpdate(
 				item_code=row.item_code,
-				link=link_of(row.woocommerce_id, row.woocommerce_variation_id),
+				link=link,
 				stock=bool(row.stock_pending),
 				price=bool(row.price_pending),
 				sequence=cint(row.change_sequence),
 				pushed_stock=cint(row.pushed_stock) if row.pushed_stock not in (None, "") else None,
 				pushed_price=Decimal(row.pushed_price) if row.pushed_price not in (None, "") else None,
 				force=bool(row.full_push),
-				attempts=cint(row.attempts),
+				attempts=attempts,
+				next_attempt_on=row.next_attempt_on,
+				retry_status=cstr(row.retry_status),
+				attempted_product=attempted,
+				due=is_due(attempts, row.next_attempt_on, attempted, link, now),
 			)
 		return list(updates.values())
 
@@ -143,12 +153,7 @@ class FrappeLevels:
 				"pushed_price": None if outcome.pushed_price is None else format(outcome.pushed_price, "f"),
 			}
 			if outcome.failed:
-				frappe.db.sql(
-					f"""update `tab{PENDING_UPDATE_DOCTYPE}` set error = %(error)s,
-						attempts = attempts + 1, last_attempt_on = %(now)s, modified = %(now)s
-					where woocommerce_server = %(server)s and item_code = %(item)s""",
-					values,
-				)
+				self._record_failure(server, outcome, values)
 				continue
 			# The flags go only while the sequence is the one the push read: a change committed
 			# since then keeps its row waiting for the next push.
@@ -158,7 +163,8 @@ class FrappeLevels:
 					pushed_price = coalesce(%(pushed_price)s, pushed_price),
 					pushed_on = case when %(pushed_stock)s is null and %(pushed_price)s is null
 						then pushed_on else %(now)s end,
-					error = null, attempts = 0, last_attempt_on = null,
+					error = null, attempts = 0, last_attempt_on = null, next_attempt_on = null,
+					retry_status = null, attempted_product = null,
 					stock_pending = case when change_sequence = %(sequence)s and %(stock)s = 1
 						then 0 else stock_pending end,
 					price_pending = case when change_sequence = %(sequence)s and %(price)s = 1
@@ -169,10 +175,42 @@ class FrappeLevels:
 				values,
 			)
 
+	def _record_failure(self, server: str, outcome: ItemOutcome, values: dict) -> None:
+		found = frappe.db.sql(
+			f"""select attempts, change_sequence from `tab{PENDING_UPDATE_DOCTYPE}`
+			where woocommerce_server = %(server)s and item_code = %(item)s for update""",
+			values,
+		)
+		if not found:
+			return
+		attempts, sequence = found[0]
+		schedule = schedule_failed(
+			cint(attempts),
+			outcome.kind,
+			values["now"],
+			changed_meanwhile=cint(sequence) != outcome.sequence,
+		)
+		frappe.db.sql(
+			f"""update `tab{PENDING_UPDATE_DOCTYPE}` set error = %(error)s, attempts = %(attempts)s,
+				last_attempt_on = %(now)s, next_attempt_on = %(next)s, retry_status = %(status)s,
+				attempted_product = %(product)s, modified = %(now)s
+			where woocommerce_server = %(server)s and item_code = %(item)s""",
+			{
+				**values,
+				"attempts": schedule.attempts,
+				"next": schedule.next_attempt_on,
+				"status": schedule.retry_status,
+				"product": outcome.attempted_product,
+			},
+		)
+
 	def mark_pending(
 		self, server: str, item_codes: Iterable[str], *, stock: bool, price: bool, force: bool = False
 	) -> None:
 		mark_pending(server, item_codes, stock=stock, price=price, force=force)
+
+	def retry_now(self, server: str) -> None:
+		retry_now(server)
 
 	def linked_item_codes(self, server: str) -> list[str]:
 		return frappe.db.sql_list(
@@ -214,7 +252,8 @@ def mark_pending(
 	server: str, item_codes: Iterable[str], *, stock: bool, price: bool, force: bool = False
 ) -> None:
 	"""Queue levels of these Items for the server in the current transaction: a waiting row takes
-	the new kinds and moves its sequence on, so a push reading it now leaves it waiting."""
+	the new kinds and moves its sequence on, so a push reading it now leaves it waiting; a failed
+	row is due at once unless it waits for a new link (push_retry.made_due_by_change)."""
 	codes = sorted(set(item_codes))
 	now, user = now_datetime(), frappe.session.user
 	for chunk in _chunks(codes, INSERT_CHUNK):
@@ -243,7 +282,30 @@ def mark_pending(
 				stock_pending = greatest(stock_pending, values(stock_pending)),
 				price_pending = greatest(price_pending, values(price_pending)),
 				full_push = greatest(full_push, values(full_push)),
+				next_attempt_on = case when attempts > 0
+					and (values(full_push) = 1 or ifnull(retry_status, '') != %s)
+					then values(modified) else next_attempt_on end,
+				retry_status = case when attempts > 0
+					and (values(full_push) = 1 or ifnull(retry_status, '') != %s)
+					then %s else retry_status end,
 				change_sequence = change_sequence + 1,
 				modified = values(modified)""",
-			[value for row in rows for value in row],
+			[
+				*(value for row in rows for value in row),
+				WAITS_FOR_LINK,
+				WAITS_FOR_LINK,
+				RetryStatus.SCHEDULED,
+			],
 		)
+
+
+def retry_now(server: str) -> None:
+	"""The server was saved: its failed rows are due at once (LevelsPort.retry_now)."""
+	now = now_datetime()
+	frappe.db.sql(
+		f"""update `tab{PENDING_UPDATE_DOCTYPE}` set next_attempt_on = %(now)s,
+			retry_status = %(status)s, modified = %(now)s
+		where woocommerce_server = %(server)s and attempts > 0
+			and (stock_pending = 1 or price_pending = 1)""",
+		{"server": server, "now": now, "status": RetryStatus.SCHEDULED},
+	)

@@ -24,6 +24,8 @@ from woocommerce_fusion.engine.catalogue.levels_port import (
 	ProductLink,
 	QuantityBasis,
 )
+from woocommerce_fusion.engine.catalogue.push_retry import is_due, made_due_by_change, schedule_failed
+from woocommerce_fusion.engine.retry import RetryStatus
 
 STOCK_TABLES = ("bin", "pending_update", "stock_poll")
 
@@ -46,6 +48,9 @@ class FakePendingRow:
 	pushed_price: Decimal | None = None
 	error: str = ""
 	attempts: int = 0
+	next_attempt_on: datetime | None = None
+	retry_status: str = ""
+	attempted_product: str = ""
 
 
 class _FakeStock:
@@ -112,6 +117,7 @@ class _FakeStock:
 	def pending_updates(self, server: str, item_codes: Iterable[str] | None = None) -> list[PendingUpdate]:
 		wanted = None if item_codes is None else set(item_codes)
 		links = self._links(server)
+		now = self.now()
 		updates = []
 		for (row_server, item_code), row in self._keyed_rows("pending_update"):
 			if row_server != server or not (row.stock or row.price):
@@ -129,6 +135,16 @@ class _FakeStock:
 					pushed_price=row.pushed_price,
 					force=row.force,
 					attempts=row.attempts,
+					next_attempt_on=row.next_attempt_on,
+					retry_status=row.retry_status,
+					attempted_product=row.attempted_product,
+					due=is_due(
+						row.attempts,
+						row.next_attempt_on,
+						row.attempted_product,
+						links.get(item_code),
+						now,
+					),
 				)
 			)
 		return sorted(updates, key=lambda update: update.item_code)
@@ -166,13 +182,28 @@ class _FakeStock:
 			if row is None:
 				continue
 			if outcome.failed:
-				row = replace(row, error=outcome.error, attempts=row.attempts + 1)
+				schedule = schedule_failed(
+					row.attempts,
+					outcome.kind,
+					self.now(),
+					changed_meanwhile=row.sequence != outcome.sequence,
+				)
+				row = replace(
+					row,
+					error=outcome.error,
+					attempts=schedule.attempts,
+					next_attempt_on=schedule.next_attempt_on,
+					retry_status=schedule.retry_status,
+					attempted_product=outcome.attempted_product,
+				)
 			else:
 				if outcome.pushed_stock is not None:
 					row = replace(row, pushed_stock=outcome.pushed_stock)
 				if outcome.pushed_price is not None:
 					row = replace(row, pushed_price=outcome.pushed_price)
-				row = replace(row, error="", attempts=0)
+				row = replace(
+					row, error="", attempts=0, next_attempt_on=None, retry_status="", attempted_product=""
+				)
 				if row.sequence == outcome.sequence:
 					row = replace(
 						row,
@@ -187,6 +218,8 @@ class _FakeStock:
 	) -> None:
 		for item_code in sorted(set(item_codes)):
 			row = self._lock_row(server, item_code) or FakePendingRow()
+			if made_due_by_change(row.attempts, row.retry_status, force):
+				row = replace(row, next_attempt_on=self.now(), retry_status=RetryStatus.SCHEDULED)
 			self._put(
 				"pending_update",
 				(server, item_code),
@@ -198,6 +231,16 @@ class _FakeStock:
 					sequence=row.sequence + 1,
 				),
 			)
+
+	def retry_now(self, server: str) -> None:
+		for (row_server, item_code), row in self._keyed_rows("pending_update"):
+			if row_server == server and row.attempts and (row.stock or row.price):
+				row = self._lock_row(server, item_code)
+				self._put(
+					"pending_update",
+					(server, item_code),
+					replace(row, next_attempt_on=self.now(), retry_status=RetryStatus.SCHEDULED),
+				)
 
 	def linked_item_codes(self, server: str) -> list[str]:
 		"""A template has no levels of its own: its variants are pushed."""

@@ -19,6 +19,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from woocommerce_fusion.engine.errors import ErrorKind
+
 
 class QuantityBasis:
 	"""What the shop's stock quantity of an Item is, over the server's warehouses."""
@@ -81,6 +83,13 @@ class PendingUpdate:
 	# Send even what equals the last push (a full push, for a shop changed by hand).
 	force: bool = False
 	attempts: int = 0
+	# The retry schedule of a row the shop refused (engine/catalogue/push_retry.py).
+	next_attempt_on: datetime | None = None
+	retry_status: str = ""
+	# The product the failed attempt went to: a new link makes the row due at once.
+	attempted_product: str = ""
+	# Whether a push sends it now (the port reads it by its own clock); a row that is not waits.
+	due: bool = True
 
 
 @dataclass
@@ -97,6 +106,10 @@ class ItemOutcome:
 	pushed_price: Decimal | None = None
 	# Empty: done. Otherwise the shop's or the transport's error; the row stays pending.
 	error: str = ""
+	# What the error was, for the retry schedule.
+	kind: ErrorKind = ErrorKind.UNEXPECTED
+	# The product it went to (push_retry.link_key), kept on a failed row.
+	attempted_product: str = ""
 
 	@property
 	def failed(self) -> bool:
@@ -128,14 +141,21 @@ class LevelsPort(Protocol):
 		...
 
 	def record_outcomes(self, server: str, outcomes: list[ItemOutcome]) -> None:
-		"""Store what was pushed; clear the flags of a done row whose sequence did not move,
-		keep a failed row pending with its error."""
+		"""Store what was pushed; clear the flags of a done row whose sequence did not move, and
+		its retry schedule; keep a failed row pending with its error, count the attempt and set
+		its next one (push_retry.schedule_failed)."""
 		...
 
 	def mark_pending(
 		self, server: str, item_codes: Iterable[str], *, stock: bool, price: bool, force: bool = False
 	) -> None:
-		"""Queue levels of these Items (a new change merges into a waiting row)."""
+		"""Queue levels of these Items (a new change merges into a waiting row, and makes a failed
+		one due at once unless it waits for a new link: push_retry.made_due_by_change)."""
+		...
+
+	def retry_now(self, server: str) -> None:
+		"""The server was saved (a setting may have been what the shop refused): every failed row
+		of it is due at once, given up or waiting for a fix alike."""
 		...
 
 	def linked_item_codes(self, server: str) -> list[str]:

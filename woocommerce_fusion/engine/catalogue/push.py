@@ -5,7 +5,8 @@ rows, and goes through them a batch at a time: in a fresh snapshot it reads the 
 Items' current stock and rates, keeps what differs from what was last pushed, sends it in one
 products/batch or products/<parent>/variations/batch call of at most 100, and records each
 Item's outcome from the answer (WooCommerce answers a batch 200 with per-item inline errors).
-Nothing holds a database lock while the shop answers. A change made meanwhile moves its row's
+An Item the shop refused waits for its next attempt (push_retry.py) and is left out until
+then. Nothing holds a database lock while the shop answers. A change made meanwhile moves its row's
 sequence, so the row stays pending and the next push sends the newer value; it never aborts
 the running push.
 """
@@ -26,6 +27,7 @@ from woocommerce_fusion.engine.catalogue.levels_port import (
 	PendingUpdate,
 )
 from woocommerce_fusion.engine.catalogue.prices import price_fields, shop_price
+from woocommerce_fusion.engine.catalogue.push_retry import inline_error_kind, link_key
 from woocommerce_fusion.engine.catalogue.stock import shop_quantity, stock_fields
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import ErrorKind, WooCommerceError
@@ -38,7 +40,8 @@ LOCK_WAIT_SECONDS = 600
 # Bins are read again this far back: a transaction that wrote a Bin before the last poll may
 # have committed after it, with a `modified` the last poll could not see yet.
 POLL_OVERLAP = timedelta(minutes=10)
-# A failure of the call itself that later batches would meet too: stop, the rows wait.
+# A failure of the call itself that later batches would meet too: stop, the rows wait (due, no
+# attempt counted: it is the shop's or the settings' failure, not the Items').
 STOPPING_KINDS = (
 	ErrorKind.FORBIDDEN,
 	ErrorKind.UNAVAILABLE,
@@ -76,7 +79,13 @@ def plan_row(
 	rates: dict[str, Decimal],
 ) -> _Send | ItemOutcome:
 	"""What one row sends: a batch entry, or an outcome when nothing needs to go out."""
-	outcome = ItemOutcome(row.item_code, row.sequence, stock=row.stock, price=row.price)
+	outcome = ItemOutcome(
+		row.item_code,
+		row.sequence,
+		stock=row.stock,
+		price=row.price,
+		attempted_product=link_key(row.link),
+	)
 	if row.link is None:
 		return outcome
 	body: dict[str, Any] = {}
@@ -112,25 +121,29 @@ def read_answer(sends: list[_Send], answer: Any) -> list[ItemOutcome]:
 		elif entry.get("error"):
 			error = entry["error"] if isinstance(entry["error"], dict) else {"message": entry["error"]}
 			outcome.error = f"[{error.get('code', '')}] {error.get('message', '')}".strip()
+			outcome.kind = inline_error_kind(error)
 		elif str(entry.get("id")) != str(send.body["id"]):
 			outcome.error = f"The shop answered for id {entry.get('id')} instead of {send.body['id']}."
 		outcomes.append(outcome)
 	return outcomes
 
 
-def failed_call(sends: list[_Send], error: Exception) -> list[ItemOutcome]:
+def failed_call(sends: list[_Send], error: WooCommerceError) -> list[ItemOutcome]:
 	for send in sends:
 		send.outcome.error = str(error)
+		send.outcome.kind = error.kind
 	return [send.outcome for send in sends]
 
 
 def candidate_batches(rows: list[PendingUpdate]) -> list[list[str]]:
-	"""The waiting Items grouped by the endpoint that updates them, at most BATCH_SIZE a group;
-	Items without a link go together (they send nothing)."""
+	"""The due Items grouped by the endpoint that updates them, at most BATCH_SIZE a group; Items
+	without a link go together (they send nothing). A refused Item waiting for its next attempt
+	takes no place in a batch."""
 
 	def endpoint(row: PendingUpdate) -> str:
 		return row.link.endpoint if row.link else ""
 
+	rows = [row for row in rows if row.due]
 	ordered = sorted(rows, key=lambda row: (endpoint(row), row.link.shop_id if row.link else 0))
 	batches = []
 	for _endpoint, group in groupby(ordered, key=endpoint):
@@ -176,7 +189,7 @@ def _push_batch(
 ) -> bool:
 	"""One batch: read in a fresh snapshot, send, record, commit. False: stop the push."""
 	port.rollback()
-	rows = port.pending_updates(settings.server, codes)
+	rows = [row for row in port.pending_updates(settings.server, codes) if row.due]
 	stock_codes = [row.item_code for row in rows if row.stock and row.link]
 	price_codes = [row.item_code for row in rows if row.price and row.link]
 	quantities = (
@@ -208,7 +221,10 @@ def _push_batch(
 			sent = failed_call(sends, error)
 			if error.kind in STOPPING_KINDS:
 				stop = str(error)
-		outcomes.extend(sent)
+		# The shop not reached (or refusing every call) refused none of the Items: their rows stay
+		# due, untouched, for the next push, and the push says why it stopped.
+		if not stop:
+			outcomes.extend(sent)
 		failed = [outcome for outcome in sent if outcome.failed]
 		counts.failed += len(failed)
 		counts.pushed += len(sent) - len(failed)
