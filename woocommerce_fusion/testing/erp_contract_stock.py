@@ -19,6 +19,9 @@ from woocommerce_fusion.engine.catalogue.levels_port import (
 	ProductLink,
 	QuantityBasis,
 )
+from woocommerce_fusion.engine.catalogue.push_retry import WAITS_FOR_LINK, link_key
+from woocommerce_fusion.engine.errors import ErrorKind
+from woocommerce_fusion.engine.retry import RetryStatus
 
 T = TypeVar("T")
 _labels = itertools.count(1)
@@ -141,6 +144,103 @@ class StockLevelsContract:
 		self.levels.record_outcomes(self.server, [done])
 		self.levels.commit()
 		self.assertIsNone(self.waiting(code))
+
+	def fail(self, code: str, kind: ErrorKind, times: int = 1, sequence: int | None = None):
+		"""`times` failed attempts of the row, each to the product it is linked to."""
+		for _ in range(times):
+			read = self.waiting(code)
+			failed = ItemOutcome(
+				code,
+				read.sequence if sequence is None else sequence,
+				True,
+				False,
+				error="[x] refused",
+				kind=kind,
+				attempted_product=link_key(read.link),
+			)
+			self.levels.record_outcomes(self.server, [failed])
+			self.levels.commit()
+		return self.waiting(code)
+
+	def test_a_failed_row_waits_for_its_next_attempt_then_gives_up(self):
+		code = self.linked_item(product_id=700201)
+		self.mark(code)
+		self.assertTrue(self.waiting(code).due)
+		row = self.fail(code, ErrorKind.UNAVAILABLE)
+		self.assertEqual((row.attempts, row.retry_status, row.due), (1, RetryStatus.SCHEDULED, False))
+		self.assertEqual(row.attempted_product, "700201")
+		self.assertIsNotNone(row.next_attempt_on)
+		later = self.fail(code, ErrorKind.UNAVAILABLE)
+		self.assertGreater(later.next_attempt_on, row.next_attempt_on)
+
+		gave_up = self.fail(code, ErrorKind.UNAVAILABLE, times=3)
+		self.assertEqual(
+			(gave_up.attempts, gave_up.next_attempt_on, gave_up.retry_status, gave_up.due),
+			(5, None, "Gave up after 5 attempts", False),
+		)
+		self.assertTrue(gave_up.stock)
+
+		done = ItemOutcome(code, gave_up.sequence, True, False, pushed_stock=2)
+		self.levels.record_outcomes(self.server, [done])
+		self.mark(code)
+		again = self.waiting(code)
+		self.assertEqual(
+			(again.attempts, again.next_attempt_on, again.retry_status, again.attempted_product),
+			(0, None, "", ""),
+		)
+
+	def test_a_new_change_makes_a_refused_value_due_but_not_an_unknown_product(self):
+		value, product = self.linked_item(), self.linked_item()
+		self.mark(value, product)
+		refused = self.fail(value, ErrorKind.BAD_REQUEST)
+		unknown = self.fail(product, ErrorKind.NOT_FOUND)
+		self.assertEqual(
+			(refused.retry_status, refused.next_attempt_on, refused.due), (RetryStatus.NEEDS_FIX, None, False)
+		)
+		self.assertEqual((unknown.retry_status, unknown.due), (WAITS_FOR_LINK, False))
+
+		self.mark(value, product)
+		changed = self.waiting(value)
+		self.assertEqual(
+			(changed.due, changed.retry_status, changed.attempts), (True, RetryStatus.SCHEDULED, 1)
+		)
+		self.assertFalse(self.waiting(product).due)
+		self.mark(product, force=True)
+		self.assertTrue(self.waiting(product).due)
+
+	def test_a_new_link_makes_a_row_for_an_unknown_product_due(self):
+		code = self.linked_item(product_id=700301)
+		self.mark(code)
+		self.assertFalse(self.fail(code, ErrorKind.NOT_FOUND).due)
+		self.link(code, 700302)
+		relinked = self.waiting(code)
+		self.assertEqual((relinked.link, relinked.due), (ProductLink(700302), True))
+
+	def test_saving_the_server_makes_its_failed_rows_due(self):
+		gave_up, unknown, fine = self.linked_item(), self.linked_item(), self.linked_item()
+		self.mark(gave_up, unknown, fine)
+		self.fail(gave_up, ErrorKind.UNAVAILABLE, times=5)
+		self.fail(unknown, ErrorKind.NOT_FOUND)
+
+		self.levels.retry_now(self.server)
+		self.levels.commit()
+		rows = {
+			row.item_code: row for row in self.levels.pending_updates(self.server, [gave_up, unknown, fine])
+		}
+		self.levels.rollback()
+		self.assertTrue(all(row.due for row in rows.values()))
+		self.assertEqual(rows[gave_up].retry_status, RetryStatus.SCHEDULED)
+		self.assertEqual((rows[fine].attempts, rows[fine].retry_status), (0, ""))
+
+	def test_a_failure_of_a_value_changed_meanwhile_leaves_the_row_due(self):
+		code = self.linked_item()
+		self.mark(code)
+		read = self.waiting(code)
+		self.run_as_worker(
+			lambda other: (other.mark_pending(self.server, [code], stock=True, price=False), other.commit())
+		)
+		row = self.fail(code, ErrorKind.UNAVAILABLE, sequence=read.sequence)
+		self.assertEqual((row.attempts, row.due), (1, True))
 
 	def test_a_full_push_mark_is_sent_again_until_pushed(self):
 		code = self.linked_item()
