@@ -16,6 +16,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, now_datetime, nowdate
 
 from woocommerce_fusion.constants import ITEM_SERVER_DOCTYPE, PENDING_UPDATE_DOCTYPE
+from woocommerce_fusion.engine.catalogue.push_retry import WAITS_FOR_LINK
+from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.erp.stock_levels import mark_pending
 from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.runs import SyncType
@@ -40,6 +42,7 @@ test_dependencies = ["Company", "Customer Group", "Territory"]
 
 SERVER = "_Test WooCommerce Stock"
 ITEM = "_Test WooCommerce Stock Item"
+GONE = "_Test WooCommerce Stock Gone"
 TEMPLATE = "_Test WooCommerce Stock Shirt"
 CUSTOMER = "_Test WooCommerce Stock Customer"
 
@@ -322,6 +325,57 @@ class TestStockAndPricePush(FrappeTestCase):
 				server.save(ignore_permissions=True)
 			frappe.db.commit()
 			push_server(SERVER)
+
+	def pending(self, item_code: str) -> frappe._dict:
+		return frappe.db.get_value(
+			PENDING_UPDATE_DOCTYPE,
+			{"woocommerce_server": SERVER, "item_code": item_code},
+			["attempts", "next_attempt_on", "retry_status", "attempted_product", "error"],
+			as_dict=True,
+		)
+
+	def test_a_refused_item_waits_for_a_fix_not_every_push(self):
+		make_item(GONE)
+		link(GONE, 999999)
+		frappe.db.commit()
+		push_server(SERVER)
+		self.receive(2, GONE)
+
+		refused = push_server(SERVER)
+
+		self.assertEqual(refused.failed, 1, refused.errors)
+		row = self.pending(GONE)
+		self.assertEqual(
+			(row.attempts, row.next_attempt_on, row.retry_status, row.attempted_product),
+			(1, None, WAITS_FOR_LINK, "999999"),
+		)
+		self.assertIn("woocommerce_rest_product_invalid_id", row.error)
+		# Three days on, and a new stock change: the link is still wrong, nothing is sent.
+		self.receive(1, GONE)
+		self.shop.reset_counts()
+		with patch(
+			"woocommerce_fusion.erp.stock_levels.now_datetime", lambda: now_datetime() + timedelta(days=3)
+		):
+			waiting = push_server(SERVER)
+		self.assertEqual((waiting.considered, waiting.calls, self.shop.count()), (0, 0, 0))
+
+		# A saved server may have fixed it: tried once more, at once.
+		with patch("frappe.enqueue", self.enqueue):
+			frappe.get_doc("WooCommerce Server", SERVER).save(ignore_permissions=True)
+		frappe.db.commit()
+		self.assertEqual(self.pending(GONE).retry_status, RetryStatus.SCHEDULED)
+		again = push_server(SERVER)
+		self.assertEqual((again.calls, again.failed), (1, 1))
+		self.assertEqual((self.pending(GONE).attempts, self.pending(GONE).retry_status), (2, WAITS_FOR_LINK))
+
+		# Linked to a product the shop knows: sent with the next push.
+		product = self.shop.request("POST", "products", json={"name": GONE, "manage_stock": True}).json()
+		link(GONE, product["id"])
+		frappe.db.commit()
+		sent = push_server(SERVER)
+		self.assertEqual((sent.pushed, sent.failed), (1, 0), sent.errors)
+		self.assertEqual(self.shop_product(product["id"])["stock_quantity"], int(available(GONE)))
+		self.assertEqual(self.pending(GONE).attempts, 0)
 
 	def test_the_scheduler_asks_for_a_push_when_the_interval_has_passed(self):
 		calls: list[dict] = []
