@@ -116,16 +116,13 @@ class TestFrappeLevelsContract(StockLevelsContract, FrappeTestCase):
 		return code
 
 	def link(self, item_code: str, product_id: int, variation_id: int = 0) -> None:
+		# As the fake's link_item: the Item's row for the server is relinked, or one is added.
 		item = frappe.get_doc("Item", item_code)
-		item.append(
-			"woocommerce_servers",
-			{
-				"woocommerce_server": SERVER,
-				"woocommerce_id": str(product_id),
-				"woocommerce_variation_id": str(variation_id) if variation_id else "",
-				"enabled": 1,
-			},
-		)
+		row = next((row for row in item.woocommerce_servers if row.woocommerce_server == SERVER), None)
+		if row is None:
+			row = item.append("woocommerce_servers", {"woocommerce_server": SERVER, "enabled": 1})
+		row.woocommerce_id = str(product_id)
+		row.woocommerce_variation_id = str(variation_id) if variation_id else ""
 		item.save(ignore_permissions=True)
 		frappe.db.commit()
 

@@ -145,7 +145,7 @@ class StockLevelsContract:
 		self.levels.commit()
 		self.assertIsNone(self.waiting(code))
 
-	def fail(self, code: str, kind: ErrorKind, times: int = 1, sequence: int | None = None):
+	def refuse(self, code: str, kind: ErrorKind, times: int = 1, sequence: int | None = None):
 		"""`times` failed attempts of the row, each to the product it is linked to."""
 		for _ in range(times):
 			read = self.waiting(code)
@@ -166,14 +166,14 @@ class StockLevelsContract:
 		code = self.linked_item(product_id=700201)
 		self.mark(code)
 		self.assertTrue(self.waiting(code).due)
-		row = self.fail(code, ErrorKind.UNAVAILABLE)
+		row = self.refuse(code, ErrorKind.UNAVAILABLE)
 		self.assertEqual((row.attempts, row.retry_status, row.due), (1, RetryStatus.SCHEDULED, False))
 		self.assertEqual(row.attempted_product, "700201")
 		self.assertIsNotNone(row.next_attempt_on)
-		later = self.fail(code, ErrorKind.UNAVAILABLE)
+		later = self.refuse(code, ErrorKind.UNAVAILABLE)
 		self.assertGreater(later.next_attempt_on, row.next_attempt_on)
 
-		gave_up = self.fail(code, ErrorKind.UNAVAILABLE, times=3)
+		gave_up = self.refuse(code, ErrorKind.UNAVAILABLE, times=3)
 		self.assertEqual(
 			(gave_up.attempts, gave_up.next_attempt_on, gave_up.retry_status, gave_up.due),
 			(5, None, "Gave up after 5 attempts", False),
@@ -192,8 +192,8 @@ class StockLevelsContract:
 	def test_a_new_change_makes_a_refused_value_due_but_not_an_unknown_product(self):
 		value, product = self.linked_item(), self.linked_item()
 		self.mark(value, product)
-		refused = self.fail(value, ErrorKind.BAD_REQUEST)
-		unknown = self.fail(product, ErrorKind.NOT_FOUND)
+		refused = self.refuse(value, ErrorKind.BAD_REQUEST)
+		unknown = self.refuse(product, ErrorKind.NOT_FOUND)
 		self.assertEqual(
 			(refused.retry_status, refused.next_attempt_on, refused.due), (RetryStatus.NEEDS_FIX, None, False)
 		)
@@ -211,7 +211,7 @@ class StockLevelsContract:
 	def test_a_new_link_makes_a_row_for_an_unknown_product_due(self):
 		code = self.linked_item(product_id=700301)
 		self.mark(code)
-		self.assertFalse(self.fail(code, ErrorKind.NOT_FOUND).due)
+		self.assertFalse(self.refuse(code, ErrorKind.NOT_FOUND).due)
 		self.link(code, 700302)
 		relinked = self.waiting(code)
 		self.assertEqual((relinked.link, relinked.due), (ProductLink(700302), True))
@@ -219,8 +219,8 @@ class StockLevelsContract:
 	def test_saving_the_server_makes_its_failed_rows_due(self):
 		gave_up, unknown, fine = self.linked_item(), self.linked_item(), self.linked_item()
 		self.mark(gave_up, unknown, fine)
-		self.fail(gave_up, ErrorKind.UNAVAILABLE, times=5)
-		self.fail(unknown, ErrorKind.NOT_FOUND)
+		self.refuse(gave_up, ErrorKind.UNAVAILABLE, times=5)
+		self.refuse(unknown, ErrorKind.NOT_FOUND)
 
 		self.levels.retry_now(self.server)
 		self.levels.commit()
@@ -239,7 +239,7 @@ class StockLevelsContract:
 		self.run_as_worker(
 			lambda other: (other.mark_pending(self.server, [code], stock=True, price=False), other.commit())
 		)
-		row = self.fail(code, ErrorKind.UNAVAILABLE, sequence=read.sequence)
+		row = self.refuse(code, ErrorKind.UNAVAILABLE, sequence=read.sequence)
 		self.assertEqual((row.attempts, row.due), (1, True))
 
 	def test_a_full_push_mark_is_sent_again_until_pushed(self):
