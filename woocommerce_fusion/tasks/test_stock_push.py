@@ -338,6 +338,10 @@ class TestStockAndPricePush(FrappeTestCase):
 		make_item(GONE)
 		link(GONE, 999999)
 		frappe.db.commit()
+		# The other tests count on ITEM being the only Item linked to the shop.
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.delete, PENDING_UPDATE_DOCTYPE, {"item_code": GONE})
+		self.addCleanup(frappe.db.delete, ITEM_SERVER_DOCTYPE, {"parent": GONE})
 		push_server(SERVER)
 		self.receive(2, GONE)
 
