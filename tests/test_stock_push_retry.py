@@ -60,7 +60,7 @@ def test_a_refused_item_follows_the_schedule_then_gives_up(shop, erp, client, cl
 	product = catalogue.simple[refused]
 
 	first = push_pending(erp, refusing, levels_settings())
-	assert (first.pushed, first.failed) == (1, 1)
+	assert (first.pushed, first.failed, first.needs_attention) == (1, 1, [])
 	row = erp.pending_row(SERVER, refused)
 	assert (row.attempts, row.retry_status) == (1, RetryStatus.SCHEDULED)
 	assert "woocommerce_rest_cannot_edit" in row.error
@@ -73,6 +73,8 @@ def test_a_refused_item_follows_the_schedule_then_gives_up(shop, erp, client, cl
 		clock.advance(minutes=1)
 		due = push_pending(erp, refusing, levels_settings())
 		assert (due.calls, due.failed) == (1, 1)
+		# Only the attempt that gives up leaves the Item to a person, and says so.
+		assert [line.split(":")[0] for line in due.needs_attention] == ([refused] if attempt == 5 else [])
 		assert refusing.sent[-1] == [product]
 		assert erp.pending_row(SERVER, refused).attempts == attempt
 
@@ -143,7 +145,9 @@ def test_an_unknown_product_waits_for_a_new_link_not_a_timer(shop, erp, client, 
 	erp.link_item(SERVER, "GONE-1", 999999)
 	erp.stock_transaction("GONE-1", WAREHOUSE, 2)
 
-	assert push_pending(erp, client, levels_settings()).failed == 1
+	refused = push_pending(erp, client, levels_settings())
+	assert refused.failed == 1
+	assert refused.needs_attention == ["GONE-1: [woocommerce_rest_product_invalid_id] Invalid ID."]
 	row = erp.pending_row(SERVER, "GONE-1")
 	assert (row.next_attempt_on, row.retry_status, row.attempted_product) == (None, WAITS_FOR_LINK, "999999")
 	# Neither time nor a new stock change fixes a link to a product the shop does not know.
@@ -176,6 +180,8 @@ def test_saving_the_server_makes_every_refused_item_due(shop, erp, client, clock
 	counts = push_pending(erp, refusing, levels_settings())
 
 	assert (counts.considered, counts.pushed, counts.failed) == (2, 1, 1)
+	# The save did not fix it: said again.
+	assert [line.split(":")[0] for line in counts.needs_attention] == ["GONE-1"]
 	assert erp.pending_row(SERVER, refused).attempts == 0
 	assert erp.pending_row(SERVER, "GONE-1").retry_status == WAITS_FOR_LINK
 

@@ -14,6 +14,7 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
+from woocommerce_fusion.constants import SERVER_DOCTYPE
 from woocommerce_fusion.engine.catalogue.push import PushCounts, full_push, poll_bins, push_pending
 from woocommerce_fusion.engine.errors import ConfigurationError
 from woocommerce_fusion.erp.connection import get_client
@@ -70,8 +71,32 @@ def push_server(server: str, poll: bool = False) -> PushCounts | None:
 	if poll:
 		poll_bins(port, settings, now_datetime())
 	counts = push_pending(port, get_client(server), settings)
+	report_needs_attention(server, counts)
 	frappe.db.commit()
 	return counts
+
+
+def report_needs_attention(server: str, counts: PushCounts) -> None:
+	"""One Error Log per push for the Items it left to a person (given up, or refused in a way
+	waiting cannot heal); their WooCommerce Pending Update rows keep the details."""
+	if not counts.needs_attention:
+		return
+	frappe.log_error(
+		title=_("WooCommerce {0}: the shop refused the stock or price of {1} Items").format(
+			server, len(counts.needs_attention)
+		),
+		message="\n".join(
+			[
+				_(
+					"These Items are not sent again until they change, are linked to another product, or "
+					"the WooCommerce Server is saved (see WooCommerce Pending Update):"
+				),
+				*counts.needs_attention,
+			]
+		),
+		reference_doctype=SERVER_DOCTYPE,
+		reference_name=server,
+	)
 
 
 # -- Sync Action runners ---------------------------------------------------------------------
@@ -97,6 +122,7 @@ def _run_full_push(action: frappe._dict, *, stock: bool, price: bool) -> None:
 	counts = full_push(
 		FrappeLevels(), get_client(server, sync_action=action.name), settings, stock=stock, price=price
 	)
+	report_needs_attention(server, counts)
 	run_counts = frappe._dict(
 		fetched=counts.considered,
 		created=0,

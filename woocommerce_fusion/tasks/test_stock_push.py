@@ -344,10 +344,17 @@ class TestStockAndPricePush(FrappeTestCase):
 		self.addCleanup(frappe.db.delete, ITEM_SERVER_DOCTYPE, {"parent": GONE})
 		push_server(SERVER)
 		self.receive(2, GONE)
+		logs = {"reference_doctype": "WooCommerce Server", "reference_name": SERVER}
+		logged = frappe.db.count("Error Log", logs)
 
 		refused = push_server(SERVER)
 
 		self.assertEqual(refused.failed, 1, refused.errors)
+		# Someone is told, once: the Error Log names the Item and the shop's reason.
+		self.assertEqual(frappe.db.count("Error Log", logs), logged + 1)
+		log = frappe.get_last_doc("Error Log", filters=logs)
+		self.assertIn(GONE, log.error)
+		self.assertIn("woocommerce_rest_product_invalid_id", log.error)
 		row = self.pending(GONE)
 		self.assertEqual(
 			(row.attempts, row.next_attempt_on, row.retry_status, row.attempted_product),
@@ -362,6 +369,7 @@ class TestStockAndPricePush(FrappeTestCase):
 		):
 			waiting = push_server(SERVER)
 		self.assertEqual((waiting.considered, waiting.calls, self.shop.count()), (0, 0, 0))
+		self.assertEqual(frappe.db.count("Error Log", logs), logged + 1)
 
 		# A saved server may have fixed it: tried once more, at once.
 		with patch("frappe.enqueue", self.enqueue):

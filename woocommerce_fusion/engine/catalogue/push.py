@@ -27,7 +27,7 @@ from woocommerce_fusion.engine.catalogue.levels_port import (
 	PendingUpdate,
 )
 from woocommerce_fusion.engine.catalogue.prices import price_fields, shop_price
-from woocommerce_fusion.engine.catalogue.push_retry import inline_error_kind, link_key
+from woocommerce_fusion.engine.catalogue.push_retry import inline_error_kind, link_key, needs_a_person
 from woocommerce_fusion.engine.catalogue.stock import shop_quantity, stock_fields
 from woocommerce_fusion.engine.client import WooCommerceClient
 from woocommerce_fusion.engine.errors import ErrorKind, WooCommerceError
@@ -63,6 +63,9 @@ class PushCounts:
 	# Set when the push stopped early; the Items not reached wait for the next push.
 	stopped_by: str = ""
 	errors: list[str] = field(default_factory=list)
+	# "<item code>: <error>" of the Items this push left to a person: given up, or waiting for a
+	# fix of their data or link (push_retry.needs_a_person).
+	needs_attention: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -229,6 +232,17 @@ def _push_batch(
 		counts.failed += len(failed)
 		counts.pushed += len(sent) - len(failed)
 		counts.errors.extend(f"{outcome.item_code}: {outcome.error}" for outcome in failed[:5])
+		if not stop:
+			rows_by_code = {row.item_code: row for row in rows}
+			counts.needs_attention.extend(
+				f"{outcome.item_code}: {outcome.error}"
+				for outcome in failed
+				if needs_a_person(
+					rows_by_code[outcome.item_code].attempts,
+					outcome.kind,
+					rows_by_code[outcome.item_code].retry_status,
+				)
+			)
 	port.record_outcomes(settings.server, outcomes)
 	port.commit()
 	if stop:

@@ -16,7 +16,7 @@ from typing import Any
 
 from woocommerce_fusion.engine.catalogue.levels_port import ProductLink
 from woocommerce_fusion.engine.errors import ErrorKind, kind_for_status
-from woocommerce_fusion.engine.retry import RetryStatus, schedule_retry
+from woocommerce_fusion.engine.retry import HEALS_BY_WAITING, MAX_ATTEMPTS, RetryStatus, schedule_retry
 
 # Only a new link heals these: a new stock or price change would go to the same wrong product.
 WAITS_FOR_LINK = "Waits for the Item to be linked to a product the shop knows"
@@ -43,6 +43,14 @@ def schedule_failed(
 	if changed_meanwhile and made_due_by_change(schedule.attempts, schedule.retry_status, False):
 		schedule.next_attempt_on, schedule.retry_status = now, RetryStatus.SCHEDULED
 	return schedule
+
+
+def needs_a_person(attempts_before: int, kind: ErrorKind, retry_status: str) -> bool:
+	"""Whether this failure is the one that leaves the row to a person: it gives up, or it starts
+	to wait for a fix (a row already waiting for one was reported when it started to)."""
+	if kind in HEALS_BY_WAITING:
+		return attempts_before + 1 >= MAX_ATTEMPTS
+	return retry_status not in (RetryStatus.NEEDS_FIX, WAITS_FOR_LINK)
 
 
 def made_due_by_change(attempts: int, retry_status: str, force: bool) -> bool:
