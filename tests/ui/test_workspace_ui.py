@@ -109,6 +109,20 @@ def bench() -> Iterator[Bench]:
 				"price_pending": price,
 			}
 		)
+	# The second Item's price was refused five times: the push gave up on it.
+	gave_up = bench.get_list(PENDING, {"woocommerce_server": SERVER, "item_code": ITEMS[1]}, ["name"])
+	for fieldname, value in (
+		("error", "[rest_invalid_param] Invalid parameter(s): regular_price"),
+		("attempts", 5),
+		("retry_status", "Gave up after 5 attempts"),
+	):
+		bench.call(
+			"frappe.client.set_value",
+			doctype=PENDING,
+			name=gave_up[0]["name"],
+			fieldname=fieldname,
+			value=value,
+		)
 	bench.make_user(USER, PASSWORD, ["WooCommerce Order Sync User"])
 	yield bench
 	remove_test_data(bench)
@@ -219,8 +233,10 @@ def test_pending_update_list_is_linked_from_the_workspace(browser: Any) -> None:
 		print("rows:", texts)
 		assert len(texts) == 2
 		assert {item for item in ITEMS if any(item in t for t in texts)} == set(ITEMS)
-		# Both wait for the push; the rows' random names are not shown.
-		assert all("Waiting" in t for t in texts)
+		# One waits for the push, the other was given up on; the rows' random names are not shown.
+		by_item = {item: next(t for t in texts if item in t and (item + " 2") not in t) for item in ITEMS}
+		assert "Waiting" in by_item[ITEMS[0]] and "Gave Up" not in by_item[ITEMS[0]]
+		assert "Gave Up" in by_item[ITEMS[1]]
 		names = {row["name"] for row in Bench().get_list(PENDING, {"woocommerce_server": SERVER}, ["name"])}
 		assert not any(name in t for name in names for t in texts)
 		assert error_dialogs(page) == []
