@@ -18,7 +18,7 @@ from woocommerce_fusion.engine.status_back import DEFAULT_RULES, ErpEvent
 from woocommerce_fusion.engine.status_port import PushState, StatusRule
 from woocommerce_fusion.engine.sync.listing import run_order_sync
 from woocommerce_fusion.engine.sync.orders import sync_order
-from woocommerce_fusion.engine.sync.status_push import BATCH_SIZE, push_statuses
+from woocommerce_fusion.engine.sync.status_push import BATCH_SIZE, STATUS_SET_BY, push_statuses
 from woocommerce_fusion.testing.erp_fake import ErpFake
 from woocommerce_fusion.testing.order_cases import load_order
 
@@ -65,13 +65,23 @@ def push(erp, client, settings, clock) -> Any:
 	return push_statuses(erp, erp, settings.name, lambda: client, now=clock)
 
 
-def with_rules(erp: ErpFake, server: str, **enabled: bool) -> None:
-	"""The default rules with some turned on or off, by event name in snake case."""
+def with_rules(erp: ErpFake, server: str, notes: bool = True, **enabled: bool) -> None:
+	"""The default rules with some turned on or off, by event name in snake case; notes=False
+	turns every rule's note off."""
 	wanted = {ErpEvent[key.upper()].value: on for key, on in enabled.items()}
 	erp.status_rules_by_server[server] = [
-		StatusRule(rule.event, rule.woocommerce_status, wanted.get(rule.event, rule.enabled))
+		StatusRule(
+			rule.event,
+			rule.woocommerce_status,
+			wanted.get(rule.event, rule.enabled),
+			add_note=rule.add_note and notes,
+		)
 		for rule in DEFAULT_RULES
 	]
+
+
+def set_by(shop, order_id: int) -> list[str]:
+	return [m["value"] for m in shop.orders[order_id]["meta_data"] if m["key"] == STATUS_SET_BY]
 
 
 def test_the_default_rule_completes_the_order_once_on_delivery_never_on_the_intake_invoice(
@@ -96,6 +106,7 @@ def test_the_default_rule_completes_the_order_once_on_delivery_never_on_the_inta
 	notes = [note["note"] for note in shop.order_notes(order_id)]
 	assert f"Completed by Delivery Note {delivery} in ERPNext." in notes
 	assert shop.count(method="POST", path_prefix=BATCH_PATH) == 1
+	assert set_by(shop, order_id) == [f"Delivery Note {delivery}"]
 	pushed = erp.status_push(settings.name, order_id)
 	assert (pushed.state, pushed.pushed_on, pushed.attempts) == (PushState.PUSHED, clock(), 0)
 	record = erp.order_record(settings.name, order_id)
@@ -276,3 +287,34 @@ def test_500_orders_closed_at_once_take_one_batch_call_per_100_and_skip_those_al
 	assert all(shop.orders[r.woocommerce_id]["status"] == "completed" for r in open_ones)
 	assert {i: shop.orders[i]["date_modified_gmt"] for i in already} == modified_before
 	assert all(erp.status_push(settings.name, i) is None for i in already)
+
+
+def test_500_orders_delivered_at_once_with_notes_off_stay_in_the_budget_with_the_reference_in_meta(
+	shop, erp, client, settings, clock
+):
+	with_rules(erp, settings.name, notes=False)
+	for _ in range(500):
+		shop.add_order(new_order(erp.now))
+	run_order_sync(erp, client, settings, since=None, now=clock())
+	to_change = [erp.order_record(settings.name, order_id) for order_id in shop.orders]
+	assert len(to_change) == 500 and all(r.sales_order for r in to_change)
+
+	clock.advance(minutes=10)
+	delivered = {r.woocommerce_id: erp.deliver(r.sales_order) for r in to_change}
+	shop.reset_counts()
+	counts = push(erp, client, settings, clock)
+
+	assert (counts.pushed, counts.failed) == (len(to_change), 0)
+	assert shop.count() <= math.ceil(500 / BATCH_SIZE) + 2
+	assert shop.count(path_prefix="/wp-json/wc/v3/orders/") == shop.count(path_prefix=BATCH_PATH)
+	for order_id, delivery in delivered.items():
+		assert shop.orders[order_id]["status"] == "completed"
+		assert set_by(shop, order_id) == [f"Delivery Note {delivery}"]
+		assert not [n for n in shop.order_notes(order_id) if "ERPNext" in n["note"]]
+
+	# Steady: the next run and the next order sync write nothing.
+	shop.reset_counts()
+	assert push(erp, client, settings, clock).due == 0
+	order_id = next(iter(delivered))
+	assert sync_order(erp, client, settings, client.get(f"orders/{order_id}")) == "unchanged"
+	assert shop.count(method="POST") == shop.count(method="PUT") == 0

@@ -28,12 +28,20 @@ class ErpEvent(str, Enum):
 
 
 DEFAULT_RULES = (
-	StatusRule(ErpEvent.DELIVERY_NOTE_SUBMITTED.value, "completed", True),
+	StatusRule(ErpEvent.DELIVERY_NOTE_SUBMITTED.value, "completed", True, add_note=True),
 	# Closing is a person saying "this order is done" (shipped outside ERPNext, or short-closed).
 	StatusRule(ErpEvent.SALES_ORDER_CLOSED.value, "completed", True),
-	StatusRule(ErpEvent.SALES_INVOICE_SUBMITTED.value, "completed", False),
+	StatusRule(ErpEvent.SALES_INVOICE_SUBMITTED.value, "completed", False, add_note=True),
 	StatusRule(ErpEvent.SALES_ORDER_CANCELLED.value, "cancelled", False),
 )
+
+# The documents whose rule may add a note on the WooCommerce order. Closing or cancelling the
+# Sales Order itself never does: it is the order's own counterpart, which the shop's own note of
+# the status change already stands for.
+NOTE_EVENTS = {
+	"Delivery Note": ErpEvent.DELIVERY_NOTE_SUBMITTED,
+	"Sales Invoice": ErpEvent.SALES_INVOICE_SUBMITTED,
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,13 @@ class WebOrderEvent:
 def rule_for(rules: Iterable[StatusRule], event: ErpEvent) -> StatusRule | None:
 	"""The enabled rule of the event; None when it has none."""
 	return next((rule for rule in rules if rule.enabled and rule.event == event.value), None)
+
+
+def adds_note(rules: Iterable[StatusRule], document_type: str) -> bool:
+	"""Whether the push of a status the document set writes a note on the WooCommerce order."""
+	event = NOTE_EVENTS.get(document_type)
+	rule = rule_for(rules, event) if event is not None else None
+	return rule is not None and rule.add_note
 
 
 def status_for(rules: Iterable[StatusRule], happened: WebOrderEvent) -> str | None:

@@ -32,6 +32,9 @@ class StatusRule:
 	event: str
 	woocommerce_status: str
 	enabled: bool = True
+	# A note on the WooCommerce order naming the document: a call per order, so a shop that
+	# ships in bulk turns it off (the batch update carries the reference as order meta anyway).
+	add_note: bool = False
 
 
 @dataclass

@@ -53,11 +53,17 @@ class FrappeStatus:
 		rows = frappe.get_all(
 			RULE_DOCTYPE,
 			filters={"parent": server, "parenttype": SERVER_DOCTYPE, "parentfield": RULES_TABLE},
-			fields=["erpnext_event", "woocommerce_status", "enabled"],
+			fields=["erpnext_event", "woocommerce_status", "enabled", "add_order_note"],
 			order_by="idx asc",
 		)
 		return [
-			StatusRule(row.erpnext_event, cstr(row.woocommerce_status), bool(row.enabled)) for row in rows
+			StatusRule(
+				row.erpnext_event,
+				cstr(row.woocommerce_status),
+				bool(row.enabled),
+				add_note=bool(row.add_order_note),
+			)
+			for row in rows
 		]
 
 	def status_back_state(self, server: str, woocommerce_id: int, sales_order: str) -> StatusBackState | None:
@@ -221,6 +227,7 @@ def default_rules() -> list[dict]:
 			"erpnext_event": rule.event,
 			"woocommerce_status": rule.woocommerce_status,
 			"enabled": int(rule.enabled),
+			"add_order_note": int(rule.add_note),
 		}
 		for rule in DEFAULT_RULES
 	]

@@ -199,6 +199,7 @@ class TestFrappeErpContract(ErpContract, FrappeTestCase):
 					"erpnext_event": rule.event,
 					"woocommerce_status": rule.woocommerce_status,
 					"enabled": int(rule.enabled),
+					"add_order_note": int(rule.add_note),
 				}
 			).db_insert()
 

@@ -28,6 +28,7 @@ from woocommerce_fusion.engine.retry import RetryStatus
 from woocommerce_fusion.engine.settings import InvoicePolicy
 from woocommerce_fusion.engine.status_port import PushState
 from woocommerce_fusion.engine.sync.orders import sync_order
+from woocommerce_fusion.engine.sync.status_push import STATUS_SET_BY
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client, get_settings
 from woocommerce_fusion.erp.status_records import default_rules
@@ -88,12 +89,14 @@ class TestStatusBack(FrappeTestCase):
 		frappe.db.commit()
 
 	@staticmethod
-	def use_rules(**enabled: bool) -> None:
-		"""The defaults, with some rules turned on or off by event name."""
+	def use_rules(notes_off: tuple[str, ...] = (), **enabled: bool) -> None:
+		"""The defaults, with some rules turned on or off by event name, and some rules' notes off."""
 		server = frappe.get_doc("WooCommerce Server", SERVER)
 		rules = default_rules()
 		for rule in rules:
 			rule["enabled"] = int(enabled.get(rule["erpnext_event"], rule["enabled"]))
+			if rule["erpnext_event"] in notes_off:
+				rule["add_order_note"] = 0
 		server.set("status_rules", rules)
 		server.save(ignore_permissions=True)
 		frappe.db.commit()
@@ -153,11 +156,26 @@ class TestStatusBack(FrappeTestCase):
 		self.assertEqual(self.shop.orders[order_id]["status"], "completed")
 		self.assertEqual(self.erp_notes(order_id), [f"Completed by Delivery Note {dn.name} in ERPNext."])
 		self.assertEqual(self.shop.count(method="POST", path_prefix="/wp-json/wc/v3/orders/batch"), 1)
+		self.assertEqual(self.set_by(order_id), [f"Delivery Note {dn.name}"])
 		row = self.row(order_id)
 		self.assertEqual((row.status_push, row.synced_status), (PushState.PUSHED, "completed"))
 		self.assertEqual(
 			(row.status_push_document_type, row.status_push_document), ("Delivery Note", dn.name)
 		)
+
+	def set_by(self, order_id: int) -> list[str]:
+		return [m["value"] for m in self.shop.orders[order_id]["meta_data"] if m["key"] == STATUS_SET_BY]
+
+	def test_with_the_rules_note_off_delivery_completes_it_in_one_call_the_reference_in_its_meta(self):
+		self.use_rules(notes_off=("Delivery Note submitted",))
+		order_id, sales_order = self.synced_order()
+		dn = self.deliver(sales_order)
+		self.shop.reset_counts()
+		self.run_push()
+		self.assertEqual(self.shop.orders[order_id]["status"], "completed")
+		self.assertEqual(self.erp_notes(order_id), [])
+		self.assertEqual(self.set_by(order_id), [f"Delivery Note {dn}"])
+		self.assertEqual(self.shop.count(method="POST"), 1)
 
 	def test_closing_the_sales_order_completes_it_without_a_note(self):
 		order_id, sales_order = self.synced_order()

@@ -36,8 +36,8 @@ class StatusContract:
 
 	def test_the_status_rules_are_the_servers_in_their_order(self):
 		rules = [
-			StatusRule("Sales Invoice submitted", "completed", True),
-			StatusRule("Delivery Note submitted", "on-hold", False),
+			StatusRule("Sales Invoice submitted", "completed", True, add_note=True),
+			StatusRule("Delivery Note submitted", "on-hold", False, add_note=False),
 		]
 		self.use_status_rules(rules)
 		self.assertEqual(self.make_status().status_rules(self.server), rules)

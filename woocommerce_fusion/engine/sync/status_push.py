@@ -7,8 +7,9 @@ shop, so a change the shop made later is not overwritten, and an order whose sho
 the status gets no batch entry and no note. The shop is called with no lock held; each order's
 answer (WooCommerce answers a batch with 200 and an error inline per refused order) is recorded
 on its own row under its lock again: Pushed, or Failed with its error kind and the retry
-schedule of engine/retry.py. A note on the order then names the ERPNext document that set the
-status. Several events on one order before its push make one push of the latest status: the
+schedule of engine/retry.py. The batch update names the ERPNext document that set the status in
+the order's meta (STATUS_SET_BY, shown in WooCommerce's Custom Fields box); a note on the order
+says it too when the status rule asks for one, at a call per order. Several events on one order before its push make one push of the latest status: the
 push reads the Sales Order's status when it runs, and the row keeps the latest document.
 """
 
@@ -31,7 +32,8 @@ from woocommerce_fusion.engine.errors import (
 from woocommerce_fusion.engine.pipeline import store_payload
 from woocommerce_fusion.engine.ports import ErpPort
 from woocommerce_fusion.engine.retry import clear_retry, schedule_retry
-from woocommerce_fusion.engine.status_port import PushState, StatusPort, StatusPush
+from woocommerce_fusion.engine.status_back import adds_note
+from woocommerce_fusion.engine.status_port import PushState, StatusPort, StatusPush, StatusRule
 from woocommerce_fusion.engine.sync.decide import merge_status
 
 BATCH_ENDPOINT = "orders/batch"
@@ -46,10 +48,9 @@ NOTES = {
 	"cancelled": "Cancelled by {0} {1} in ERPNext.",
 }
 OTHER_NOTE = "Status set to {2} by {0} {1} in ERPNext."
-# Closing or cancelling the Sales Order itself: the order's own counterpart, which the shop's
-# own note of the status change already stands for. A note costs a call per order (WooCommerce
-# has no batch for notes), so a bulk close stays at one call per 100 orders.
-NO_NOTE_FOR = frozenset({"Sales Order"})
+# The order meta key of the document that set the status: no leading underscore, so WooCommerce
+# shows it in the order's Custom Fields box; batch updates merge meta by key, so it is replaced.
+STATUS_SET_BY = "erpnext_status_set_by"
 
 
 class LinkMissingError(FusionError):
@@ -71,6 +72,14 @@ class _Outgoing:
 	status: str
 	document_type: str
 	document_name: str
+	add_note: bool = False
+
+	def entry(self) -> dict[str, Any]:
+		update: dict[str, Any] = {"id": self.woocommerce_id, "status": self.status}
+		if self.document_name:
+			reference = f"{self.document_type} {self.document_name}"
+			update["meta_data"] = [{"key": STATUS_SET_BY, "value": reference}]
+		return update
 
 
 def push_statuses(
@@ -98,10 +107,11 @@ def push_statuses(
 		for woocommerce_id in due:
 			_fail(erp, port, server, woocommerce_id, exc, clock(), counts)
 		return counts
+	rules = port.status_rules(server)
 	for start in range(0, len(due), BATCH_SIZE):
 		outgoing = []
 		for woocommerce_id in due[start : start + BATCH_SIZE]:
-			item = _prepare(erp, port, server, woocommerce_id, clock, counts)
+			item = _prepare(erp, port, server, woocommerce_id, rules, clock, counts)
 			if item is not None:
 				outgoing.append(item)
 		if outgoing:
@@ -114,6 +124,7 @@ def _prepare(
 	port: StatusPort,
 	server: str,
 	woocommerce_id: int,
+	rules: list[StatusRule],
 	clock: Callable[[], datetime],
 	counts: PushCounts,
 ) -> _Outgoing | None:
@@ -148,7 +159,8 @@ def _prepare(
 			counts.up_to_date += 1
 			return None
 		erp.rollback()
-		return _Outgoing(woocommerce_id, status, push.document_type, push.document_name)
+		note = bool(push.document_name) and adds_note(rules, push.document_type)
+		return _Outgoing(woocommerce_id, status, push.document_type, push.document_name, note)
 	except Exception as exc:
 		erp.rollback()
 		_fail(erp, port, server, woocommerce_id, exc, clock(), counts)
@@ -164,7 +176,7 @@ def _send(
 	clock: Callable[[], datetime],
 	counts: PushCounts,
 ) -> None:
-	body = {"update": [{"id": item.woocommerce_id, "status": item.status} for item in outgoing]}
+	body = {"update": [item.entry() for item in outgoing]}
 	try:
 		answer = client.post(BATCH_ENDPOINT, body)
 	except Exception as exc:
@@ -223,7 +235,7 @@ def _record_pushed(
 		)
 		counts.pushed += 1
 		return
-	if item.document_name and item.document_type not in NO_NOTE_FOR:
+	if item.add_note:
 		_add_note(erp, client, server, record.name, item)
 
 
