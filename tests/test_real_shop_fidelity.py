@@ -944,6 +944,26 @@ def test_orders_batch(both, diffs):
 	diffs.check()
 
 
+def test_orders_batch_merges_meta_by_key(both, diffs):
+	"""The status push names its document in order meta through orders/batch: a second push of
+	the same key replaces the value, other meta stays."""
+	made = {side.name: new_order(side, "mixed") for side in both}
+	seen: dict[str, list[list[tuple[str, Any]]]] = {}
+	for side in both:
+		order_id = made[side.name]["id"]
+		side.json("PUT", f"orders/{order_id}", None, {"meta_data": [{"key": "other_key", "value": "kept"}]})
+		answers = []
+		for value in ("Delivery Note DN-1", "Sales Invoice SI-1"):
+			update = {"id": order_id, "status": "completed", "meta_data": [{"key": "set_by", "value": value}]}
+			answer = side.json("POST", "orders/batch", None, {"update": [update]})["update"][0]
+			answers.append(sorted((m["key"], m["value"]) for m in answer["meta_data"] if m["key"][0] != "_"))
+		seen[side.name] = answers
+	real, test = (seen[side.name] for side in both)
+	if real != test:
+		diffs.add(f"POST {API}orders/batch (meta_data)", f"meta: real {real} vs test shop {test}")
+	diffs.check()
+
+
 def test_order_notes(both, diffs):
 	made = {side.name: new_order(side, "mixed") for side in both}
 
