@@ -153,6 +153,16 @@ def resumable_run(server: str, sync_type: str, *, covers_all: bool) -> str | Non
 	return run.name if dead or run.state in (State.NOT_PROCESSED, State.FAILED) else None
 
 
+def waiting_run(server: str, sync_type: str, reference: str | int | None = None) -> str | None:
+	"""The newest run of this type (and reference) that no worker has started yet: a new request
+	joins it instead of queueing another, since it reads its work when it starts."""
+	filters = {"woocommerce_server": server, "sync_type": sync_type, "state": State.NOT_PROCESSED}
+	if reference is not None:
+		filters["reference"] = str(reference)
+	names = frappe.get_all(DOCTYPE, filters=filters, pluck="name", order_by="creation desc", limit=1)
+	return names[0] if names else None
+
+
 def resume(name: str) -> None:
 	"""Queue a dead run again; commit_claim() then keeps what it counted and where its listing got."""
 	lock_action(name)

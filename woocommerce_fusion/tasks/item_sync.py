@@ -18,9 +18,15 @@ from woocommerce_fusion.erp.catalogue import FrappeCatalogue
 from woocommerce_fusion.erp.connection import get_client
 from woocommerce_fusion.erp.times import system_to_utc, utc_to_system
 from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
-from woocommerce_fusion.runs import SERVER_DOCTYPE, State, SyncType
+from woocommerce_fusion.runs import SERVER_DOCTYPE, SyncType
 from woocommerce_fusion.runs.fan_in import add_counts, close_listing, error_lines
-from woocommerce_fusion.runs.queue import create_sync_action, enqueue_sync_action, mark_failed, set_values
+from woocommerce_fusion.runs.queue import (
+	create_sync_action,
+	enqueue_sync_action,
+	mark_failed,
+	set_values,
+	waiting_run,
+)
 
 # A single Item is one product and its variations: a few calls, each with bounded retries.
 ONE_ITEM_TIMEOUT = 600
@@ -45,19 +51,9 @@ def start_item_sync(server: str, synchronize_all: bool = False) -> str:
 def enqueue_one_item(server: str, item_code: str) -> str:
 	"""Queue a sync of one Item (of a variant: its template) once the transaction commits; a run of
 	the Item that no worker has started yet is returned instead of queueing another."""
-	waiting = frappe.get_all(
-		SYNC_ACTION,
-		filters={
-			"woocommerce_server": server,
-			"sync_type": SyncType.ONE_ITEM,
-			"reference": item_code,
-			"state": State.NOT_PROCESSED,
-		},
-		pluck="name",
-		limit=1,
-	)
+	waiting = waiting_run(server, SyncType.ONE_ITEM, item_code)
 	if waiting:
-		return waiting[0]
+		return waiting
 	name = create_sync_action(server, SyncType.ONE_ITEM, reference=item_code)
 	enqueue_sync_action(name, queue="default", timeout=ONE_ITEM_TIMEOUT)
 	return name

@@ -30,7 +30,7 @@ from woocommerce_fusion.engine.sync.orders import SyncCounts, sync_order, sync_o
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client, get_settings
 from woocommerce_fusion.erp.times import utc_to_system
-from woocommerce_fusion.runs import COUNT_FIELDS, State, SyncType
+from woocommerce_fusion.runs import COUNT_FIELDS, SyncType
 from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
 from woocommerce_fusion.runs.fan_in import (
 	add_counts,
@@ -40,7 +40,13 @@ from woocommerce_fusion.runs.fan_in import (
 	listing_state,
 	record_page,
 )
-from woocommerce_fusion.runs.queue import create_sync_action, enqueue_sync_action, job_slot, mark_failed
+from woocommerce_fusion.runs.queue import (
+	create_sync_action,
+	enqueue_sync_action,
+	job_slot,
+	mark_failed,
+	waiting_run,
+)
 from woocommerce_fusion.runs.switches import own_sync
 
 PAGE_JOB = "woocommerce_fusion.tasks.order_sync.process_order_page"
@@ -256,7 +262,7 @@ def enqueue_one_order(server: str, woocommerce_id: int) -> str:
 	if key in scheduled:
 		return scheduled[key]
 	waiting, job_id = job_slot(f"woocommerce_fusion::order::{server}::{woocommerce_id}")
-	action = waiting_one_order(server, woocommerce_id) if waiting else None
+	action = waiting_run(server, SyncType.ONE_ORDER, woocommerce_id) if waiting else None
 	if action:
 		scheduled[key] = action
 		return action
@@ -264,23 +270,6 @@ def enqueue_one_order(server: str, woocommerce_id: int) -> str:
 	enqueue_sync_action(name, queue="default", job_id=job_id, timeout=ONE_ORDER_TIMEOUT)
 	scheduled[key] = name
 	return name
-
-
-def waiting_one_order(server: str, woocommerce_id: int) -> str | None:
-	"""The newest "One order" run of the order that no job has started yet."""
-	names = frappe.get_all(
-		SYNC_ACTION,
-		filters={
-			"woocommerce_server": server,
-			"sync_type": SyncType.ONE_ORDER,
-			"reference": str(woocommerce_id),
-			"state": State.NOT_PROCESSED,
-		},
-		pluck="name",
-		order_by="creation desc",
-		limit=1,
-	)
-	return names[0] if names else None
 
 
 def run_one_order(action: frappe._dict) -> None:

@@ -17,10 +17,9 @@ from woocommerce_fusion.engine.sync.status_push import push_statuses
 from woocommerce_fusion.erp.adapter import FrappeErp
 from woocommerce_fusion.erp.connection import get_client
 from woocommerce_fusion.erp.status_records import FrappeStatus
-from woocommerce_fusion.runs import DOCTYPE as SYNC_ACTION
-from woocommerce_fusion.runs import SERVER_DOCTYPE, State, SyncType
+from woocommerce_fusion.runs import SERVER_DOCTYPE, SyncType
 from woocommerce_fusion.runs.fan_in import close_listing
-from woocommerce_fusion.runs.queue import create_sync_action, enqueue_sync_action, job_slot
+from woocommerce_fusion.runs.queue import create_sync_action, enqueue_sync_action, job_slot, waiting_run
 
 # Batch calls of up to 100 orders with the client's bounded retries (two minutes a call at
 # most), plus a note per completed order: 10,000 orders a run stay well inside this.
@@ -35,27 +34,12 @@ def enqueue_status_push(server: str) -> str:
 	if server in scheduled:
 		return scheduled[server]
 	waiting, job_id = job_slot(f"woocommerce_fusion::status_push::{server}")
-	action = waiting_status_push(server) if waiting else None
+	action = waiting_run(server, SyncType.STATUS_PUSH) if waiting else None
 	if not action:
 		action = create_sync_action(server, SyncType.STATUS_PUSH)
 		enqueue_sync_action(action, queue="default", job_id=job_id, timeout=STATUS_PUSH_TIMEOUT)
 	scheduled[server] = action
 	return action
-
-
-def waiting_status_push(server: str) -> str | None:
-	names = frappe.get_all(
-		SYNC_ACTION,
-		filters={
-			"woocommerce_server": server,
-			"sync_type": SyncType.STATUS_PUSH,
-			"state": State.NOT_PROCESSED,
-		},
-		pluck="name",
-		order_by="creation desc",
-		limit=1,
-	)
-	return names[0] if names else None
 
 
 def run_status_push(action: frappe._dict) -> None:
