@@ -126,7 +126,6 @@ def mode_of_payment_account(mode_of_payment: str, company: str) -> str:
 def make_payment_entry(
 	sales_invoice: str, mode_of_payment: str, reference_no: str, reference_date: date | None
 ) -> str:
-	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 
 	invoice = frappe.get_doc("Sales Invoice", sales_invoice)
 	if invoice.docstatus != 1:
@@ -141,10 +140,20 @@ def make_payment_entry(
 		)
 	account = mode_of_payment_account(mode_of_payment, invoice.company)
 	day = reference_date or getdate(invoice.posting_date)
+	return submit_payment_entry(sales_invoice, account, mode_of_payment, reference_no, day)
+
+
+def submit_payment_entry(
+	sales_invoice: str, bank_account: str, mode_of_payment: str, reference_no: str, day: date
+) -> str:
+	"""The Payment Entry of a Sales Invoice (or of a Credit Note: money paid back), made as
+	*Create > Payment* makes it, through the given account."""
+	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
 	payment = get_payment_entry(
 		"Sales Invoice",
 		sales_invoice,
-		bank_account=account,
+		bank_account=bank_account,
 		reference_date=day,
 		ignore_permissions=True,
 	)

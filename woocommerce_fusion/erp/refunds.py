@@ -27,6 +27,7 @@ from woocommerce_fusion.constants import ORDER_SYNC_DOCTYPE
 from woocommerce_fusion.engine.mapping.plans import ChargePlan
 from woocommerce_fusion.engine.ports import ResolvedParties
 from woocommerce_fusion.engine.refunds import CreditNotePlan, RefundEntry, RefundLine
+from woocommerce_fusion.erp.invoicing import submit_payment_entry
 from woocommerce_fusion.erp.masters.item import find_linked_item
 from woocommerce_fusion.erp.sales_order import (
 	CENT,
@@ -290,8 +291,6 @@ def _check_total(note: Document, plan: CreditNotePlan) -> None:
 def make_refund_payment(
 	credit_note: str, original_payment: str, reference_no: str, reference_date: date | None
 ) -> str:
-	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
-
 	note = frappe.get_doc("Sales Invoice", credit_note)
 	if note.docstatus != 1 or not note.is_return:
 		frappe.throw(_("A refund is paid against a submitted Credit Note only, not {0}.").format(credit_note))
@@ -300,17 +299,4 @@ def make_refund_payment(
 		frappe.throw(_("Payment Entry {0} is not submitted.").format(original_payment))
 	day = reference_date or get_datetime(note.posting_date).date()
 	# Back out of the account the customer's money went into.
-	payment = get_payment_entry(
-		"Sales Invoice",
-		credit_note,
-		bank_account=original.paid_to,
-		reference_date=day,
-		ignore_permissions=True,
-	)
-	payment.mode_of_payment = original.mode_of_payment
-	payment.reference_no = reference_no
-	payment.reference_date = day
-	payment.flags.ignore_permissions = True
-	payment.insert(ignore_permissions=True)
-	payment.submit()
-	return payment.name
+	return submit_payment_entry(credit_note, original.paid_to, original.mode_of_payment, reference_no, day)
