@@ -45,14 +45,19 @@ def in_own_sync() -> bool:
 	return bool(frappe.flags.get(SYNC_FLAG))
 
 
-def order_sync_enabled(server: str) -> bool:
-	"""Whether the shop's orders may be synced at all: the server is enabled and its order sync is on.
+def switched_on(server: str, switch: str) -> bool:
+	"""Whether the server is enabled and its `switch` (enable_order_sync, enable_item_sync) is on.
 
 	Read from the document cache, because the Sales Order hooks ask on every save of a web order;
 	saving the server clears it.
 	"""
-	values = frappe.get_cached_value(SERVER_DOCTYPE, server, ["enabled", "enable_order_sync"], as_dict=True)
-	return bool(values and cint(values.enabled) and cint(values.enable_order_sync))
+	values = frappe.get_cached_value(SERVER_DOCTYPE, server, ["enabled", switch], as_dict=True)
+	return bool(values and cint(values.enabled) and cint(values[switch]))
+
+
+def order_sync_enabled(server: str) -> bool:
+	"""Whether the shop's orders may be synced at all."""
+	return switched_on(server, "enable_order_sync")
 
 
 def check_order_sync_enabled(server: str) -> None:
@@ -66,9 +71,8 @@ def check_order_sync_enabled(server: str) -> None:
 
 
 def item_sync_enabled(server: str) -> bool:
-	"""Whether the shop's Items may be synced: the server is enabled and its item sync is on."""
-	values = frappe.get_cached_value(SERVER_DOCTYPE, server, ["enabled", "enable_item_sync"], as_dict=True)
-	return bool(values and cint(values.enabled) and cint(values.enable_item_sync))
+	"""Whether the shop's Items may be synced."""
+	return switched_on(server, "enable_item_sync")
 
 
 def check_item_sync_enabled(server: str) -> None:
